@@ -1,0 +1,49 @@
+//! `left-behind`: the command researchers use to fetch the study's dataset, check it, and reproduce
+//! the paper's analysis. This file only dispatches: each command lives in its own module.
+
+mod cli;
+mod data_dir;
+mod fetch;
+mod fs_util;
+mod report;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<ExitCode> {
+    let cli = cli::Cli::parse();
+    init_logging(cli.verbose);
+    // One TLS crypto provider for the whole process (reqwest is built without a default one, so that
+    // the build needs no C toolchain beyond what ring uses).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match cli.command {
+        cli::Command::Fetch(args) => fetch::run(args.into_config()?),
+        cli::Command::Validate(args) => validate::run(args.into_config()?),
+        cli::Command::Report(args) => report::run(args.into_config()?),
+    }
+}
+
+/// Logs go to stderr; `-v` shows info, `-vv` debug, `-vvv` trace. `RUST_LOG` overrides.
+fn init_logging(verbosity: u8) {
+    let default = match verbosity {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,132 @@
+//! `left-behind report`: the study's analysis (Tables 1 and 2, the model and question-category
+//! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX. All numbers come from `shared`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use left_behind_shared::{
+    ModelRegistry, StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex,
+    render_markdown, render_text, report_tables, validate,
+};
+use serde_json::json;
+
+use crate::cli::ReportFormat;
+use crate::data_dir::read_dataset;
+use crate::fs_util::write_atomic;
+
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub data_dir: PathBuf,
+    pub format: ReportFormat,
+    /// Write files here instead of printing.
+    pub out: Option<PathBuf>,
+}
+
+/// Figure 1's size in pixels.
+const FIGURE_SIZE: (u32, u32) = (860, 560);
+
+pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
+    let loaded = read_dataset(&config.data_dir)?;
+    let registry = ModelRegistry::study();
+    let mut problems = loaded.problems;
+    problems.extend(validate(&loaded.dataset, &registry));
+    let (errors, warnings) = crate::validate::count(&problems);
+    if errors > 0 {
+        for problem in problems.iter().filter(|problem| problem.is_error()) {
+            eprintln!("{problem}");
+        }
+        bail!(
+            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
+            config.data_dir.display(),
+            crate::validate::plural(errors, "error")
+        );
+    }
+    let dataset = &loaded.dataset;
+    if dataset.grades.is_empty() {
+        bail!(
+            "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
+            config.data_dir.join("grades").display()
+        );
+    }
+    if warnings > 0 {
+        eprintln!(
+            "note: the data has {} (`left-behind validate` lists them)",
+            crate::validate::plural(warnings, "warning")
+        );
+    }
+    let report = compute_report(&dataset.grades, &registry);
+    let tables = report_tables(&report, &registry);
+    let mut headline = headline_lines(&report);
+    // Failed calls are not answers and have no grade; say how many each file holds so a partial run
+    // is never mistaken for a complete one.
+    let run_errors: Vec<(String, usize)> = dataset
+        .results
+        .iter()
+        .filter(|results| !results.errors.is_empty())
+        .map(|results| (results.relative_path(), results.errors.len()))
+        .collect();
+    for (file, count) in &run_errors {
+        headline.push(format!("{file}: {count} failed calls hold no answer and are not graded"));
+    }
+
+    match &config.out {
+        None => print!("{}", render(&report, &tables, &headline, &run_errors, config.format)?),
+        Some(out) => {
+            let mut written = Vec::new();
+            if config.format == ReportFormat::Csv {
+                for table in &tables {
+                    let path = out.join(format!("{}.csv", table.id));
+                    write_atomic(&path, render_csv(table).as_bytes())?;
+                    written.push(path);
+                }
+            } else {
+                let extension = match config.format {
+                    ReportFormat::Text => "txt",
+                    ReportFormat::Markdown => "md",
+                    ReportFormat::Json => "json",
+                    ReportFormat::Latex => "tex",
+                    ReportFormat::Csv => unreachable!("handled above"),
+                };
+                let path = out.join(format!("report.{extension}"));
+                write_atomic(&path, render(&report, &tables, &headline, &run_errors, config.format)?.as_bytes())?;
+                written.push(path);
+            }
+            let figure = figure1_svg(&report, FIGURE_SIZE.0, FIGURE_SIZE.1)?;
+            let path = out.join("figure1.svg");
+            write_atomic(&path, figure.as_bytes())?;
+            written.push(path);
+            for path in written {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(
+    report: &StudyReport,
+    tables: &[Table],
+    headline: &[String],
+    run_errors: &[(String, usize)],
+    format: ReportFormat,
+) -> anyhow::Result<String> {
+    Ok(match format {
+        ReportFormat::Text => render_text(tables, headline),
+        ReportFormat::Markdown => render_markdown(tables, headline),
+        ReportFormat::Latex => render_latex(tables),
+        ReportFormat::Csv => tables
+            .iter()
+            .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Json => {
+            let mut value = serde_json::to_value(report).context("cannot encode the report")?;
+            value["run_errors"] =
+                run_errors.iter().map(|(file, count)| json!({ "file": file, "errors": count })).collect();
+            let mut text = serde_json::to_string_pretty(&value).context("cannot encode the report")?;
+            text.push('\n');
+            text
+        }
+    })
+}

@@ -1,0 +1,56 @@
+//! `left-behind validate`: load a dataset and print every problem with file, line and field.
+//! Exits 0 when the data is usable (warnings allowed), 1 when it has errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use left_behind_shared::{ModelRegistry, Problem, validate};
+
+use crate::data_dir::read_dataset;
+
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    pub data_dir: PathBuf,
+}
+
+pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
+    let loaded = read_dataset(&config.data_dir)?;
+    let registry = ModelRegistry::study();
+    let mut problems = loaded.problems;
+    problems.extend(validate(&loaded.dataset, &registry));
+    for problem in &problems {
+        println!("{problem}");
+    }
+    let dataset = &loaded.dataset;
+    let answers = dataset.answer_sheet.as_ref().map_or(0, |sheet| sheet.answer_count());
+    let responses: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
+    let run_errors: usize = dataset.results.iter().map(|results| results.errors.len()).sum();
+    let failed = dataset.grades.iter().filter(|row| row.is_failed()).count();
+    let (errors, warnings) = count(&problems);
+    println!(
+        "checked {}: {} questions, {answers} reference answers, {} results files ({responses} responses, {run_errors} failed calls), \
+         {} grades files ({} rows, {failed} failed gradings): {}, {}",
+        config.data_dir.display(),
+        dataset.questions.len(),
+        dataset.results.len(),
+        dataset.graded_conditions.len(),
+        dataset.grades.len(),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+    );
+    if dataset.is_empty() {
+        println!("the directory holds no dataset; get the study's with `left-behind fetch`");
+    }
+    Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// (errors, warnings)
+pub fn count(problems: &[Problem]) -> (usize, usize) {
+    let errors = problems.iter().filter(|problem| problem.is_error()).count();
+    (errors, problems.len() - errors)
+}
+
+/// `1 warning`, `3 warnings`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}

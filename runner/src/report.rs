@@ -39,7 +39,7 @@ pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
         bail!(
             "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
             config.data_dir.display(),
-            crate::validate::plural(errors, "error")
+            left_behind_shared::plural(errors, "error")
         );
     }
     let dataset = &loaded.dataset;
@@ -52,7 +52,7 @@ pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
     if warnings > 0 {
         eprintln!(
             "note: the data has {} (`left-behind validate` lists them)",
-            crate::validate::plural(warnings, "warning")
+            left_behind_shared::plural(warnings, "warning")
         );
     }
     let report = compute_report(&dataset.grades, &registry);

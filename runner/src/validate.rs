@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use left_behind_shared::{ModelRegistry, Problem, validate};
+use left_behind_shared::{ModelRegistry, Problem, plural, validate};
 
 use crate::data_dir::read_dataset;
 
@@ -48,9 +48,4 @@ pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
 pub fn count(problems: &[Problem]) -> (usize, usize) {
     let errors = problems.iter().filter(|problem| problem.is_error()).count();
     (errors, problems.len() - errors)
-}
-
-/// `1 warning`, `3 warnings`.
-pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

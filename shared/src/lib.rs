@@ -25,7 +25,7 @@ pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,
 };
 pub use language::Language;
-pub use problem::{DataError, Problem, Severity};
+pub use problem::{DataError, Problem, Severity, plural};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};
 pub use report::{

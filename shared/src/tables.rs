@@ -235,8 +235,9 @@ pub fn headline_lines(report: &StudyReport) -> Vec<String> {
             .map(|summary| format!("{} {}", summary.condition, summary.failed))
             .collect();
         lines.push(format!(
-            "{} gradings failed and are left out of every mean ({}).",
-            report.grading_failures,
+            "{} failed and {} left out of every mean ({}).",
+            crate::plural(report.grading_failures, "grading"),
+            if report.grading_failures == 1 { "is" } else { "are" },
             by_condition.join(", ")
         ));
     }

@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{
-    Condition, Dataset, Language, ModelCategory, ModelRegistry, Problem, QUESTIONS_PATH, grades_path,
-};
+use crate::{Condition, Dataset, Language, ModelCategory, ModelRegistry, Problem, QUESTIONS_PATH, grades_path, plural};
 
 /// Every problem of `dataset` (parse problems are reported by [`crate::assemble`]; these come on top).
 /// Errors make the data unfit for analysis; warnings describe gaps a partial or extended dataset may
@@ -136,7 +134,12 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
         if !missing.is_empty() {
             problems.push(Problem::warning(
                 &file,
-                format!("{} of {} questions have no response: {}", missing.len(), question_ids.len(), id_list(&missing)),
+                format!(
+                    "{} of {} have no response: {}",
+                    missing.len(),
+                    plural(question_ids.len(), "question"),
+                    id_list(&missing)
+                ),
             ));
         }
         if !results.errors.is_empty() {
@@ -145,8 +148,8 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
                 Problem::warning(
                     &file,
                     format!(
-                        "{} calls failed and hold no answer (questions {}); `left-behind run` retries them",
-                        results.errors.len(),
+                        "{} failed and hold no answer (questions {}); `left-behind run` retries them",
+                        plural(results.errors.len(), "call"),
                         id_list(&ids)
                     ),
                 )
@@ -219,7 +222,10 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
     for (condition, failed) in failed_by_condition {
         problems.push(Problem::warning(
             grades_path(condition),
-            format!("{failed} gradings failed (-1 scores); they are counted and left out of every mean"),
+            format!(
+                "{} failed (-1 scores); they are counted and left out of every mean",
+                plural(failed, "grading")
+            ),
         ));
     }
     for results in &dataset.results {
@@ -231,14 +237,16 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
             .iter()
             .map(|response| response.question_id)
             .filter(|id| !graded.contains_key(&(results.condition, results.model.as_str(), *id)))
+            .collect::<BTreeSet<u32>>()
+            .into_iter()
             .collect();
         if !ungraded.is_empty() {
             problems.push(Problem::warning(
                 grades_path(results.condition),
                 format!(
-                    "{} has {} responses without a grade: questions {}",
+                    "{} has {} without a grade: questions {}",
                     results.model,
-                    ungraded.len(),
+                    plural(ungraded.len(), "response"),
                     id_list(&ungraded)
                 ),
             ));

@@ -1,1 +1,10 @@
-//! placeholder
+//! Integration tests of the shared core: parsers, validation, the report's aggregates and renderings,
+//! on small datasets written by hand in each test.
+
+mod answer_sheet;
+mod dataset;
+mod fixtures;
+mod grades;
+mod questions;
+mod report;
+mod results;

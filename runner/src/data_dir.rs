@@ -33,11 +33,13 @@ pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
         for entry in read_dir_sorted(&dir)? {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if path.is_file() {
+            if !path.is_dir() {
+                // Anything that is not a directory is listed, even a dangling link: reading it then
+                // fails with a message naming it, instead of the file silently not existing.
                 files.push(format!("{top}/{name}"));
-            } else if path.is_dir() && top == "results" {
+            } else if top == "results" {
                 for inner in read_dir_sorted(&path)? {
-                    if inner.path().is_file() {
+                    if !inner.path().is_dir() {
                         files.push(format!("{top}/{name}/{}", inner.file_name().to_string_lossy()));
                     }
                 }

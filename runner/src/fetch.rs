@@ -104,7 +104,8 @@ pub fn run(config: FetchConfig) -> anyhow::Result<std::process::ExitCode> {
 }
 
 fn download(url: &str) -> anyhow::Result<Vec<u8>> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {
         let client = reqwest::Client::builder()
             .user_agent(concat!("left-behind/", env!("CARGO_PKG_VERSION")))
@@ -181,7 +182,8 @@ fn files_from_directory(dir: &Path) -> anyhow::Result<Vec<DataFile>> {
     crate::data_dir::list_data_files(dir)?
         .into_iter()
         .map(|path| {
-            let bytes = std::fs::read(dir.join(&path)).with_context(|| format!("cannot read {}", dir.join(&path).display()))?;
+            let bytes =
+                std::fs::read(dir.join(&path)).with_context(|| format!("cannot read {}", dir.join(&path).display()))?;
             Ok(DataFile { path, bytes })
         })
         .collect()

@@ -92,9 +92,8 @@ impl AnswerSheet {
             for (index, question) in in_category.into_iter().enumerate() {
                 let mut answers = ReferenceAnswers::default();
                 for language in Language::ALL {
-                    *answers.slot(language) = self
-                        .entry(language, category, index as u32 + 1)
-                        .and_then(|entry| entry.answer.clone());
+                    *answers.slot(language) =
+                        self.entry(language, category, index as u32 + 1).and_then(|entry| entry.answer.clone());
                 }
                 by_id.insert(question.id, answers);
             }
@@ -201,13 +200,21 @@ impl SheetParser {
                 // uses to repeat the question) and unless a labelled answer is already open, where it
                 // is a sub-point of that answer.
                 if !self.answer.as_ref().is_some_and(|answer| answer.labelled) {
-                    self.answer =
-                        Some(PendingAnswer { lines: vec![answer_text.to_owned()], labelled: true, line: number, pending_blank: false });
+                    self.answer = Some(PendingAnswer {
+                        lines: vec![answer_text.to_owned()],
+                        labelled: true,
+                        line: number,
+                        pending_blank: false,
+                    });
                     return;
                 }
             } else if self.answer.is_none() {
-                self.answer =
-                    Some(PendingAnswer { lines: vec![bullet.to_owned()], labelled: false, line: number, pending_blank: false });
+                self.answer = Some(PendingAnswer {
+                    lines: vec![bullet.to_owned()],
+                    labelled: false,
+                    line: number,
+                    pending_blank: false,
+                });
                 return;
             }
         }
@@ -234,7 +241,11 @@ impl SheetParser {
             return None;
         }
         let number: u32 = line[..digits_end].parse().ok()?;
-        let expected = self.entry.as_ref().filter(|entry| Some(entry.category) == self.category).map_or(1, |entry| entry.number + 1);
+        let expected = self
+            .entry
+            .as_ref()
+            .filter(|entry| Some(entry.category) == self.category)
+            .map_or(1, |entry| entry.number + 1);
         (number == expected).then(|| (number, line[digits_end + 1..].trim()))
     }
 

@@ -14,10 +14,10 @@ pub struct FigureError(String);
 /// Colours of the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies.
 pub fn category_colour(category: ModelCategory) -> (u8, u8, u8) {
     match category {
-        ModelCategory::EnglishFirst => (0, 114, 178),    // blue
-        ModelCategory::Bilingual => (230, 159, 0),       // orange
-        ModelCategory::Multilingual => (0, 158, 115),    // bluish green
-        ModelCategory::Unassigned => (204, 121, 167),    // reddish purple
+        ModelCategory::EnglishFirst => (0, 114, 178), // blue
+        ModelCategory::Bilingual => (230, 159, 0),    // orange
+        ModelCategory::Multilingual => (0, 158, 115), // bluish green
+        ModelCategory::Unassigned => (204, 121, 167), // reddish purple
     }
 }
 

@@ -37,10 +37,11 @@ impl Scores {
 
     /// The scores, if each is within 0..=2.
     pub fn new(accuracy: u8, fluency: u8, completeness: u8) -> Option<Scores> {
-        [accuracy, fluency, completeness]
-            .iter()
-            .all(|&score| score <= Scores::MAX_EACH)
-            .then_some(Scores { accuracy, fluency, completeness })
+        [accuracy, fluency, completeness].iter().all(|&score| score <= Scores::MAX_EACH).then_some(Scores {
+            accuracy,
+            fluency,
+            completeness,
+        })
     }
 
     pub fn total(self) -> u8 {
@@ -129,9 +130,9 @@ pub fn parse_grades(text: &str, condition: Condition, file: &str) -> Result<Pars
         let field = |column: usize| record.get(indices[column]).unwrap_or("").trim();
         match parse_row(&field, condition, line) {
             Ok(row) => parsed.rows.push(row),
-            Err((column, message)) => parsed.problems.push(
-                Problem::error(file, message).at_line(line).in_field(GRADE_COLUMNS[column]),
-            ),
+            Err((column, message)) => {
+                parsed.problems.push(Problem::error(file, message).at_line(line).in_field(GRADE_COLUMNS[column]))
+            }
         }
     }
     Ok(parsed)
@@ -151,8 +152,8 @@ fn parse_row<'a>(
     };
     let question_id = integer(0)?;
     let question_id = u32::try_from(question_id).map_err(|_| (0, format!("{question_id} is not a question id")))?;
-    let category = QuestionCategory::from_key(field(1))
-        .ok_or_else(|| (1, format!("unknown question category {:?}", field(1))))?;
+    let category =
+        QuestionCategory::from_key(field(1)).ok_or_else(|| (1, format!("unknown question category {:?}", field(1))))?;
     let model = field(2);
     if model.is_empty() {
         return Err((2, "the model name is empty".to_owned()));
@@ -160,7 +161,13 @@ fn parse_row<'a>(
     let [accuracy, fluency, completeness, total] = [integer(3)?, integer(4)?, integer(5)?, integer(6)?];
     let outcome = if [accuracy, fluency, completeness].contains(&FAILED_SCORE) {
         if [accuracy, fluency, completeness].iter().any(|&score| score != FAILED_SCORE) {
-            let column = if accuracy != FAILED_SCORE { 3 } else if fluency != FAILED_SCORE { 4 } else { 5 };
+            let column = if accuracy != FAILED_SCORE {
+                3
+            } else if fluency != FAILED_SCORE {
+                4
+            } else {
+                5
+            };
             return Err((column, "-1 marks a failed grading and must then be in every score column".to_owned()));
         }
         GradeOutcome::Failed
@@ -196,8 +203,8 @@ fn parse_row<'a>(
         .filter(|time: &f64| time.is_finite() && *time >= 0.0)
         .ok_or_else(|| (7, format!("expected a number of seconds, found {:?}", field(7))))?;
     let response_length = integer(8)?;
-    let response_length = u32::try_from(response_length)
-        .map_err(|_| (8, format!("expected a word count, found {response_length}")))?;
+    let response_length =
+        u32::try_from(response_length).map_err(|_| (8, format!("expected a word count, found {response_length}")))?;
     Ok(GradeRow {
         condition,
         question_id,

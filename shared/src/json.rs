@@ -10,7 +10,8 @@ use crate::DataError;
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, DataError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| DataError::from_json(file, error))?;
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| DataError::from_json(file, error))?;
     deserializer.end().map_err(|error| DataError::Json {
         file: file.to_owned(),
         line: error.line(),
@@ -23,5 +24,9 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str, file: &str) -> Result<T,
 
 /// The members of `object` whose keys are not in `known`, in their original order.
 pub(crate) fn unknown_members(object: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
-    object.iter().filter(|(key, _)| !known.contains(&key.as_str())).map(|(key, value)| (key.clone(), value.clone())).collect()
+    object
+        .iter()
+        .filter(|(key, _)| !known.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
 }

@@ -98,7 +98,14 @@ impl ModelRegistry {
             ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", "openai", None, EnglishFirst),
             ModelInfo::study("gemini_3_pro", "Gemini 3 Pro", "gemini-3-pro-preview", "google", None, EnglishFirst),
             ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", "xai", None, EnglishFirst),
-            ModelInfo::study("deepseek_v3.2", "DeepSeek V3.2", "deepseek-ai/DeepSeek-V3.2", "huggingface", None, Bilingual),
+            ModelInfo::study(
+                "deepseek_v3.2",
+                "DeepSeek V3.2",
+                "deepseek-ai/DeepSeek-V3.2",
+                "huggingface",
+                None,
+                Bilingual,
+            ),
             ModelInfo::study(
                 "llama_4_maverick",
                 "Llama 4 Maverick",
@@ -115,7 +122,14 @@ impl ModelRegistry {
                 Some("together"),
                 Bilingual,
             ),
-            ModelInfo::study("aya_expanse", "Aya Expanse 32B", "CohereLabs/aya-expanse-32b", "huggingface", None, Multilingual),
+            ModelInfo::study(
+                "aya_expanse",
+                "Aya Expanse 32B",
+                "CohereLabs/aya-expanse-32b",
+                "huggingface",
+                None,
+                Multilingual,
+            ),
         ];
         ModelRegistry { models }
     }

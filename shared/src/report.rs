@@ -168,7 +168,8 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
 
     let mut model_categories = Vec::new();
     for category in ModelCategory::ALL {
-        let in_category: Vec<&GradeRow> = rows.iter().filter(|row| registry.category_of(&row.model) == category).collect();
+        let in_category: Vec<&GradeRow> =
+            rows.iter().filter(|row| registry.category_of(&row.model) == category).collect();
         if in_category.is_empty() {
             continue;
         }
@@ -180,9 +181,8 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
             if sums.graded + sums.failed == 0 {
                 continue;
             }
-            let clt_delta_pp = condition
-                .transfer_pair()
-                .and_then(|(direct, transfer)| Some(score_of(transfer)? - score_of(direct)?));
+            let clt_delta_pp =
+                condition.transfer_pair().and_then(|(direct, transfer)| Some(score_of(transfer)? - score_of(direct)?));
             model_categories.push(CategorySummary {
                 category,
                 condition,
@@ -223,8 +223,9 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
     let mut question_categories = Vec::new();
     for question_category in QuestionCategory::ALL {
         for &condition in &conditions {
-            let sums =
-                Accumulator::of(rows.iter().filter(|row| row.condition == condition && row.category == question_category));
+            let sums = Accumulator::of(
+                rows.iter().filter(|row| row.condition == condition && row.category == question_category),
+            );
             if sums.graded + sums.failed == 0 {
                 continue;
             }
@@ -327,7 +328,11 @@ impl StudyReport {
         self.models.iter().find(|summary| summary.model == model && summary.condition == condition)
     }
 
-    pub fn question_category(&self, category: QuestionCategory, condition: Condition) -> Option<&QuestionCategorySummary> {
+    pub fn question_category(
+        &self,
+        category: QuestionCategory,
+        condition: Condition,
+    ) -> Option<&QuestionCategorySummary> {
         self.question_categories
             .iter()
             .find(|summary| summary.question_category == category && summary.condition == condition)

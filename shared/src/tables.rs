@@ -84,7 +84,12 @@ impl Table {
 /// The report's four tables: by condition (Table 1), by model category (Table 2), by model and by
 /// question category.
 pub fn report_tables(report: &StudyReport, registry: &ModelRegistry) -> Vec<Table> {
-    vec![condition_table(report), category_table(report), model_table(report, registry), question_category_table(report)]
+    vec![
+        condition_table(report),
+        category_table(report),
+        model_table(report, registry),
+        question_category_table(report),
+    ]
 }
 
 /// Table 1 of the paper.
@@ -162,11 +167,9 @@ pub fn model_table(report: &StudyReport, registry: &ModelRegistry) -> Table {
                 Cell::Text(registry.display_name(model).to_owned()),
                 Cell::Text(registry.category_of(model).display_name().to_owned()),
             ];
-            row.extend(
-                conditions
-                    .iter()
-                    .map(|&condition| Cell::number(report.model(model, condition).and_then(|summary| summary.score_pct), 1)),
-            );
+            row.extend(conditions.iter().map(|&condition| {
+                Cell::number(report.model(model, condition).and_then(|summary| summary.score_pct), 1)
+            }));
             row
         })
         .collect();
@@ -250,7 +253,8 @@ const MISSING: &str = "–";
 pub fn render_text(tables: &[Table], headline: &[String]) -> String {
     let mut out = String::new();
     for table in tables {
-        let cells: Vec<Vec<String>> = table.rows().map(|row| row.iter().map(|cell| cell.display(MISSING)).collect()).collect();
+        let cells: Vec<Vec<String>> =
+            table.rows().map(|row| row.iter().map(|cell| cell.display(MISSING)).collect()).collect();
         let mut widths: Vec<usize> = table.headers.iter().map(|header| header.chars().count()).collect();
         for row in &cells {
             for (width, cell) in widths.iter_mut().zip(row) {

@@ -112,25 +112,26 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
                     Problem::error(&file, format!("question {} is not in {QUESTIONS_PATH}", response.question_id))
                         .in_field(field),
                 );
-            } else if let Some(question) = dataset.question(response.question_id) {
-                if question.category != response.category {
-                    problems.push(
-                        Problem::warning(
-                            &file,
-                            format!(
-                                "question {} is {} in {QUESTIONS_PATH} but {} here",
-                                response.question_id,
-                                question.category.key(),
-                                response.category.key()
-                            ),
-                        )
-                        .in_field(format!("responses[{index}].category")),
-                    );
-                }
+            } else if let Some(question) = dataset.question(response.question_id)
+                && question.category != response.category
+            {
+                problems.push(
+                    Problem::warning(
+                        &file,
+                        format!(
+                            "question {} is {} in {QUESTIONS_PATH} but {} here",
+                            response.question_id,
+                            question.category.key(),
+                            response.category.key()
+                        ),
+                    )
+                    .in_field(format!("responses[{index}].category")),
+                );
             }
         }
         let failed: BTreeSet<u32> = results.errors.iter().map(|error| error.question_id).collect();
-        let missing: Vec<u32> = question_ids.iter().copied().filter(|id| !seen.contains(id) && !failed.contains(id)).collect();
+        let missing: Vec<u32> =
+            question_ids.iter().copied().filter(|id| !seen.contains(id) && !failed.contains(id)).collect();
         if !missing.is_empty() {
             problems.push(Problem::warning(
                 &file,
@@ -180,10 +181,7 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
             problems.push(
                 Problem::error(
                     &file,
-                    format!(
-                        "{} question {} is graded twice (first on line {first})",
-                        row.model, row.question_id
-                    ),
+                    format!("{} question {} is graded twice (first on line {first})", row.model, row.question_id),
                 )
                 .at_line(row.line),
             );
@@ -222,10 +220,7 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
     for (condition, failed) in failed_by_condition {
         problems.push(Problem::warning(
             grades_path(condition),
-            format!(
-                "{} failed (-1 scores); they are counted and left out of every mean",
-                plural(failed, "grading")
-            ),
+            format!("{} failed (-1 scores); they are counted and left out of every mean", plural(failed, "grading")),
         ));
     }
     for results in &dataset.results {

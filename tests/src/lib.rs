@@ -1,1 +1,115 @@
-//! placeholder
+//! Helpers for the end-to-end tests: finding the study's published dataset, running the real
+//! `left-behind` binary, and a real (if small) HTTP server on 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The study's published dataset: `$LEFT_BEHIND_SOURCE` if it is a directory, else
+/// `../shared/datasets/left-behind` beside the repository. `None` when neither exists.
+pub fn study_dataset() -> Option<PathBuf> {
+    if let Ok(source) = std::env::var("LEFT_BEHIND_SOURCE") {
+        let path = PathBuf::from(source);
+        if path.join("benchmark/questions.json").is_file() {
+            return Some(path);
+        }
+    }
+    let beside = workspace_root().join("../shared/datasets/left-behind");
+    beside.join("benchmark/questions.json").is_file().then(|| beside.canonicalize().unwrap_or(beside))
+}
+
+/// The study's dataset, or a note on stderr that `test` was skipped (written past the test harness's
+/// capture, so it shows in the output of a passing run).
+pub fn study_dataset_or_skip(test: &str) -> Option<PathBuf> {
+    let dataset = study_dataset();
+    if dataset.is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: the study's dataset was not found (set LEFT_BEHIND_SOURCE or place it at ../shared/datasets/left-behind)"
+        );
+    }
+    dataset
+}
+
+/// The `left-behind` binary, built once per test run with the same profile as the tests.
+pub fn left_behind_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        // The test binary is target/<profile>/deps/it-<hash>: the binary goes to target/<profile>/.
+        let exe = std::env::current_exe().expect("the test binary has a path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/").to_path_buf();
+        let target_dir = profile_dir.parent().expect("target/").to_path_buf();
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+        cargo
+            .current_dir(workspace_root())
+            .args(["build", "--quiet", "-p", "left-behind-runner", "--bin", "left-behind"])
+            .env("CARGO_TARGET_DIR", &target_dir);
+        if profile_dir.file_name().is_some_and(|name| name == "release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "building left-behind failed");
+        profile_dir.join("left-behind")
+    })
+}
+
+/// Runs `left-behind` with `args` and extra environment variables.
+pub fn left_behind(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(left_behind_binary());
+    command.args(args).env_remove("LEFT_BEHIND_SOURCE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("left-behind runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A gzip-compressed tar of `dir`, with every path under `prefix/` (as GitHub's archives have it).
+pub fn tarball_of(dir: &Path, prefix: &str) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    builder.follow_symlinks(true);
+    builder.append_dir_all(prefix, dir).expect("the directory can be archived");
+    builder.into_inner().and_then(|encoder| encoder.finish()).expect("the archive finishes")
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 that answers `GET <path>` with `body` and anything else with
+/// 404, until the test process ends. Returns its base URL (`http://127.0.0.1:PORT`).
+pub fn serve(path: &str, body: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("the listener has an address");
+    let path = path.to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("the stream clones"));
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            // Skip the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let requested = request_line.split_whitespace().nth(1).unwrap_or("");
+            let (status, content): (&str, &[u8]) =
+                if requested == path { ("200 OK", &body) } else { ("404 Not Found", b"not found") };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                content.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(content));
+        }
+    });
+    format!("http://{address}")
+}

@@ -1,8 +1,6 @@
 //! Assembling a dataset from files and validating it across files.
 
-use left_behind_shared::{
-    Condition, DataFileKind, ModelRegistry, Severity, assemble, classify_path, validate,
-};
+use left_behind_shared::{Condition, DataFileKind, ModelRegistry, Severity, assemble, classify_path, validate};
 
 use crate::fixtures::{GRADES_HEADER, QUESTIONS, file, results_json};
 
@@ -49,7 +47,10 @@ fn one_broken_file_does_not_hide_the_others() {
     let mut files = complete_files();
     files.push(file("results/C2_kazakh/gpt_5.2.json", "{\"model\": \"gpt_5.2\", \"respon"));
     files.push(file("grades/C2_kazakh.csv", "question_id,model\n1,gpt_5.2\n"));
-    files.push(left_behind_shared::DataFile { path: "grades/C3_kazakh_transfer.csv".into(), bytes: vec![0xff, 0xfe, b'a'] });
+    files.push(left_behind_shared::DataFile {
+        path: "grades/C3_kazakh_transfer.csv".into(),
+        bytes: vec![0xff, 0xfe, b'a'],
+    });
     let loaded = assemble(&files);
     let messages: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
     assert_eq!(messages.len(), 3, "{messages:#?}");
@@ -92,7 +93,8 @@ fn validation_finds_duplicates_gaps_and_orphans() {
     let loaded = assemble(&files);
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     let problems = validate(&loaded.dataset, &ModelRegistry::study());
-    let errors: Vec<String> = problems.iter().filter(|p| p.severity == Severity::Error).map(ToString::to_string).collect();
+    let errors: Vec<String> =
+        problems.iter().filter(|p| p.severity == Severity::Error).map(ToString::to_string).collect();
     assert_eq!(
         errors,
         [

@@ -87,13 +87,18 @@ fn table2_groups_by_model_category_with_clt_deltas() {
 fn models_and_question_categories() {
     let report = report();
     let names: Vec<&str> = report.models.iter().map(|m| m.model.as_str()).collect();
-    assert_eq!(names, ["gpt_5.2", "gpt_5.2", "gpt_5.2", "qwen3", "qwen3", "qwen3", "my_model"], "registry order, then unknown");
+    assert_eq!(
+        names,
+        ["gpt_5.2", "gpt_5.2", "gpt_5.2", "qwen3", "qwen3", "qwen3", "my_model"],
+        "registry order, then unknown"
+    );
     let mine = report.model("my_model", Condition::C1).unwrap();
     assert_eq!(mine.category, ModelCategory::Unassigned);
     close(mine.fluency_pct, 50.0);
     let qwen = report.model("qwen3", Condition::C1).unwrap();
     assert_eq!((qwen.n, qwen.failed), (1, 1));
-    let factual = report.question_category(left_behind_shared::QuestionCategory::NeutralFactual, Condition::C1).unwrap();
+    let factual =
+        report.question_category(left_behind_shared::QuestionCategory::NeutralFactual, Condition::C1).unwrap();
     close(factual.score_pct, 15.0 / 3.0 / 6.0 * 100.0); // 6 + 4 + 5
     assert_eq!(factual.failed, 1);
 }
@@ -128,7 +133,10 @@ fn tables_render_as_text() {
 #[test]
 fn tables_render_as_markdown() {
     let report = report();
-    insta::assert_snapshot!(render_markdown(&report_tables(&report, &ModelRegistry::study()), &headline_lines(&report)));
+    insta::assert_snapshot!(render_markdown(
+        &report_tables(&report, &ModelRegistry::study()),
+        &headline_lines(&report)
+    ));
 }
 
 #[test]
@@ -151,9 +159,16 @@ fn the_report_serializes_with_the_documented_keys() {
         assert!(value[key].is_array(), "{key}");
     }
     let condition = &value["conditions"][0];
-    for key in
-        ["condition", "n", "total_pct", "accuracy_pct", "fluency_pct", "completeness_pct", "mean_time_s", "mean_length_words"]
-    {
+    for key in [
+        "condition",
+        "n",
+        "total_pct",
+        "accuracy_pct",
+        "fluency_pct",
+        "completeness_pct",
+        "mean_time_s",
+        "mean_length_words",
+    ] {
         assert!(condition.get(key).is_some(), "conditions[].{key}");
     }
     let category = &value["model_categories"][0];

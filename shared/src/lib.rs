@@ -6,9 +6,12 @@ mod answer_sheet;
 mod condition;
 mod dataset;
 mod figure;
+mod final_answer;
 mod grades;
 mod json;
+mod langid;
 mod language;
+mod metrics;
 mod problem;
 mod question;
 mod registry;
@@ -21,10 +24,20 @@ pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntr
 pub use condition::Condition;
 pub use dataset::{DataFile, DataFileKind, Dataset, LoadedDataset, QUESTIONS_PATH, assemble, classify_path};
 pub use figure::{FigureError, category_colour, figure1_svg};
+pub use final_answer::{FinalAnswer, FinalAnswerSource, extract_final_answer, find_step3_marker};
 pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,
 };
+pub use langid::{
+    DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,
+};
 pub use language::Language;
+pub use metrics::{
+    CodeSwitching, DetectorAgreement, JudgeVerdictGroup, LanguageAuditEntry, LanguageDisagreement, METRICS_COLUMNS,
+    ResponseMetrics, ScriptIssue, TextMetrics, TransferCompliance, code_switching, compute_metrics, cyrillic_ratio,
+    detector_agreement, detector_agreement_table, judge_says_kyrgyz, language_audit, measure_response, metrics_tables,
+    metrics_to_csv,
+};
 pub use problem::{DataError, Problem, Severity, plural};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};

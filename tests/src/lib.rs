@@ -113,3 +113,32 @@ pub fn serve(path: &str, body: Vec<u8>) -> String {
     });
     format!("http://{address}")
 }
+
+/// Reads and assembles the dataset under `dir` with the shared core (as the runner does); panics if
+/// any file has an error.
+pub fn load_dataset(dir: &Path) -> left_behind_shared::Dataset {
+    fn collect(root: &Path, dir: &Path, files: &mut Vec<left_behind_shared::DataFile>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries {
+            let path = entry.expect("a readable directory entry").path();
+            if path.is_dir() {
+                collect(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).expect("under the root");
+                let relative: Vec<String> =
+                    relative.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect();
+                let bytes = std::fs::read(&path).expect("a readable data file");
+                files.push(left_behind_shared::DataFile { path: relative.join("/"), bytes });
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for top in ["benchmark", "results", "grades"] {
+        collect(dir, &dir.join(top), &mut files);
+    }
+    let loaded = left_behind_shared::assemble(&files);
+    let errors: Vec<String> =
+        loaded.problems.iter().filter(|problem| problem.is_error()).map(ToString::to_string).collect();
+    assert!(errors.is_empty(), "the dataset at {} has errors:\n{}", dir.display(), errors.join("\n"));
+    loaded.dataset
+}

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use left_behind_shared::Condition;
 
 use crate::data_dir;
 use crate::fetch::{FetchConfig, Source};
+use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
 use crate::validate::ValidateConfig;
 
@@ -30,6 +32,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Compute the study's tables and Figure 1 from the grades.
     Report(ReportArgs),
+    /// Compute automated metrics of every response (length, script, code switching, detected language).
+    Metrics(MetricsArgs),
 }
 
 /// The dataset directory shared by the commands that read data.
@@ -118,5 +122,46 @@ pub struct ReportArgs {
 impl ReportArgs {
     pub fn into_config(self) -> anyhow::Result<ReportConfig> {
         Ok(ReportConfig { data_dir: self.data.resolve()?, format: self.format, out: self.out })
+    }
+}
+
+/// Parses `C3` or `C3_kazakh_transfer` (case-insensitive id).
+fn parse_condition(text: &str) -> Result<Condition, String> {
+    Condition::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = Condition::ALL.iter().map(|condition| condition.id()).collect();
+        format!("unknown condition {text:?} (expected one of {})", known.join(", "))
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format: summary tables (text), one row per response (csv, json; unrounded in json).
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
+    pub format: MetricsFormat,
+    /// Only these conditions (C1..C5); repeat the flag or separate with commas.
+    #[arg(long, value_name = "CONDITION", value_delimiter = ',', value_parser = parse_condition)]
+    pub condition: Vec<Condition>,
+    /// Compare the language detector with the judge's grades: its agreement, and every response where
+    /// the detector says wrong language but the judge gave fluency > 0, or the judge gave fluency 0
+    /// but the detector says the target language.
+    #[arg(long)]
+    pub audit: bool,
+}
+
+impl MetricsArgs {
+    pub fn into_config(self) -> anyhow::Result<MetricsConfig> {
+        let mut conditions = self.condition;
+        conditions.sort();
+        conditions.dedup();
+        Ok(MetricsConfig { data_dir: self.data.resolve()?, format: self.format, conditions, audit: self.audit })
     }
 }

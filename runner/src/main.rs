@@ -5,6 +5,7 @@ mod cli;
 mod data_dir;
 mod fetch;
 mod fs_util;
+mod metrics;
 mod report;
 mod validate;
 
@@ -32,6 +33,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         cli::Command::Fetch(args) => fetch::run(args.into_config()?),
         cli::Command::Validate(args) => validate::run(args.into_config()?),
         cli::Command::Report(args) => report::run(args.into_config()?),
+        cli::Command::Metrics(args) => metrics::run(args.into_config()?),
     }
 }
 

@@ -3,7 +3,7 @@
 //! 90%), and natural target-language answers (Fluency 2 in C2/C4) as their target (goal 98%).
 //! The table this prints is the one in README.md.
 
-use left_behind_e2e::{load_dataset, study_dataset_or_skip};
+use left_behind_e2e::{left_behind, load_dataset, study_dataset_or_skip, text};
 use left_behind_shared::{
     Condition, JudgeVerdictGroup, ModelRegistry, compute_metrics, detector_agreement, detector_agreement_table,
     render_text,
@@ -34,4 +34,17 @@ fn detector_agrees_with_the_judge_on_the_study_dataset() {
         let (hits, total) = agreement.hits(JudgeVerdictGroup::FluentDirect(condition));
         assert!(hits * 100 >= total * 98, "{condition}: {hits} of {total} detected as the target");
     }
+}
+
+/// The command the README gives for the table prints the same table.
+#[test]
+fn metrics_audit_prints_the_agreement_table() {
+    let Some(dir) = study_dataset_or_skip("metrics_audit_prints_the_agreement_table") else { return };
+    let dataset = load_dataset(&dir);
+    let agreement = detector_agreement(&compute_metrics(&dataset.results, &ModelRegistry::study()), &dataset.grades);
+    let expected = render_text(&[detector_agreement_table(&agreement)], &[]);
+    let output = left_behind(&["metrics", "--audit", "--data", dir.to_str().unwrap()], &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let printed = text(&output.stdout);
+    assert!(printed.starts_with(expected.trim_end()), "printed:\n{printed}\nexpected first:\n{expected}");
 }

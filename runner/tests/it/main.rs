@@ -2,6 +2,7 @@
 //! directory, runs the real binary on it, and checks its output, exit status and files.
 
 mod fetch;
+mod metrics;
 mod report;
 mod support;
 mod validate;

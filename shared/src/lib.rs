@@ -9,6 +9,7 @@ mod figure;
 mod final_answer;
 mod grades;
 mod json;
+mod judge;
 mod langid;
 mod language;
 mod metrics;
@@ -27,6 +28,10 @@ pub use figure::{FigureError, category_colour, figure1_svg};
 pub use final_answer::{FinalAnswer, FinalAnswerSource, extract_final_answer, find_step3_marker};
 pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,
+};
+pub use judge::{
+    JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,
+    parse_judge_output, response_length,
 };
 pub use langid::{
     DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,

@@ -5,6 +5,7 @@ mod answer_sheet;
 mod dataset;
 mod fixtures;
 mod grades;
+mod judge;
 mod metrics;
 mod questions;
 mod report;

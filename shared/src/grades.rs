@@ -3,7 +3,7 @@
 //! A row whose scores are -1 records a grading that failed (the judge never gave a usable answer). It is
 //! counted, and left out of every mean: it is never a zero.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Condition, DataError, Problem, QuestionCategory};
 
@@ -21,8 +21,8 @@ pub const GRADE_COLUMNS: [&str; 10] = [
     "notes",
 ];
 
-/// The three rubric scores, each 0..=2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// The three rubric scores, each 0..=2 (deserializing does not check the range: use [`Scores::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Scores {
     pub accuracy: u8,
     pub fluency: u8,

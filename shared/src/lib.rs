@@ -8,6 +8,7 @@ mod dataset;
 mod figure;
 mod final_answer;
 mod grades;
+mod grading;
 mod json;
 mod judge;
 mod langid;
@@ -28,6 +29,10 @@ pub use figure::{FigureError, category_colour, figure1_svg};
 pub use final_answer::{FinalAnswer, FinalAnswerSource, extract_final_answer, find_step3_marker};
 pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,
+};
+pub use grading::{
+    GradingPlan, GradingSelection, GradingTask, JudgeAttempt, JudgmentRecord, grade_row, judgments_path,
+    merge_grade_rows, parse_judgments, plan_grading,
 };
 pub use judge::{
     JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,

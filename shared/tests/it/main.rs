@@ -5,6 +5,7 @@ mod answer_sheet;
 mod dataset;
 mod fixtures;
 mod grades;
+mod grading;
 mod judge;
 mod metrics;
 mod questions;

@@ -84,6 +84,30 @@ impl Condition {
         }
     }
 
+    /// The system prompt the study sent with every question of this condition, byte for byte as its
+    /// results files record it (`system_prompt_used`). C1 sends none: the question alone.
+    pub fn system_prompt(self) -> Option<&'static str> {
+        match self {
+            Condition::C1 => None,
+            Condition::C2 => Some("Сіз пайдалы көмекші ботсыз. Барлық жауаптарыңызды тек қазақ тілінде беріңіз."),
+            Condition::C3 => Some(
+                "Сіз пайдалы көмекші ботсыз. Пайдаланушы тек қазақ тілін біледі. Келесі қадамдарды орындаңыз:\n\
+                 1. Сұрақты ағылшын тіліне аударыңыз\n\
+                 2. Ағылшын тілінде жауап беріңіз\n\
+                 3. Жауапты қазақ тіліне аударыңыз\n\
+                 Әр қадамды көрсетіңіз.",
+            ),
+            Condition::C4 => Some("Та бол хэрэгтэй туслах бот. Бүх хариултаа зөвхөн монгол хэлээр бичнэ үү."),
+            Condition::C5 => Some(
+                "Та бол хэрэгтэй туслах бот. Хэрэглэгч зөвхөн монгол хэл мэддэг. Дараах алхмуудыг гүйцэтгэнэ үү:\n\
+                 1. Асуултыг англи хэл рүү орчуулна уу\n\
+                 2. Англи хэлээр хариулт бичнэ үү\n\
+                 3. Хариултыг монгол хэл рүү орчуулна уу\n\
+                 Алхам тус бүрийг харуулна уу.",
+            ),
+        }
+    }
+
     /// A short human label (`"C3 Kazakh + transfer"`).
     pub fn label(self) -> &'static str {
         match self {

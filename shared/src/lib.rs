@@ -55,7 +55,7 @@ pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,
 };
-pub use results::{ResponseRecord, ResultsFile, RunError, parse_results, results_path};
+pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
 pub use tables::{
     Cell, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
     render_csv, render_latex, render_markdown, render_text, report_tables,

@@ -44,8 +44,55 @@ pub struct ResponseRecord {
     /// The short English reference answer as recorded at run time (null where the study had none).
     pub reference_answer: Option<String>,
     pub response_time_seconds: f64,
+    // The fields below were added by `left-behind run`; the study's files do not have them, and they
+    // are written only when known.
+    /// Why the model stopped, in the provider's own words (`end_turn`, `stop`, `length`, `STOP`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    /// Token counts, when the API returned them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<TokenUsage>,
+    /// How many HTTP calls it took to get this answer (1 when the first one succeeded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// The model id sent to the API for this answer (the file's `model_id` may be changed later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_model_id: Option<String>,
+    /// The model version the API says answered (`claude-opus-4-5-20251101`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_model: Option<String>,
+    /// When the answer arrived (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
     #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
+}
+
+/// Token counts of one call, as far as the API reported them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    /// Prompt tokens (system prompt and question), including cached ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// Generated tokens, including reasoning ("thinking") tokens where the API counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
+    /// Prompt tokens read from the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_tokens: Option<u64>,
+    /// Prompt tokens written to the provider's prompt cache (Anthropic bills these separately).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_creation_input_tokens: Option<u64>,
+    /// Reasoning tokens, where the API reports them apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
+}
+
+impl TokenUsage {
+    /// True when no count is known.
+    pub fn is_empty(&self) -> bool {
+        *self == TokenUsage::default()
+    }
 }
 
 /// A call that failed after its last attempt.
@@ -76,8 +123,20 @@ const RESULTS_FILE_FIELDS: &[&str] = &[
     "errors",
     "last_updated",
 ];
-const RESPONSE_FIELDS: &[&str] =
-    &["question_id", "category", "question_text", "response", "reference_answer", "response_time_seconds"];
+const RESPONSE_FIELDS: &[&str] = &[
+    "question_id",
+    "category",
+    "question_text",
+    "response",
+    "reference_answer",
+    "response_time_seconds",
+    "finish_reason",
+    "usage",
+    "attempts",
+    "api_model_id",
+    "served_model",
+    "answered_at",
+];
 const RUN_ERROR_FIELDS: &[&str] =
     &["question_id", "category", "question_text", "status", "message", "attempts", "failed_at"];
 
@@ -119,6 +178,45 @@ impl ResultsFile {
 
     pub fn response(&self, question_id: u32) -> Option<&ResponseRecord> {
         self.responses.iter().find(|response| response.question_id == question_id)
+    }
+
+    /// The recorded failure of `question_id`, if its last call failed.
+    pub fn error(&self, question_id: u32) -> Option<&RunError> {
+        self.errors.iter().find(|error| error.question_id == question_id)
+    }
+
+    /// Records an answer: it replaces an earlier answer to the same question, clears the question's
+    /// recorded failure, and keeps `responses` in question-id order.
+    pub fn record_response(&mut self, record: ResponseRecord) {
+        let question_id = record.question_id;
+        self.errors.retain(|error| error.question_id != question_id);
+        match self.responses.iter().position(|response| response.question_id == question_id) {
+            Some(index) => self.responses[index] = record,
+            None => {
+                let index = self.responses.partition_point(|response| response.question_id < question_id);
+                self.responses.insert(index, record);
+            }
+        }
+    }
+
+    /// Records a failed call: it replaces an earlier failure of the same question and keeps `errors`
+    /// in question-id order. An earlier answer to the question is kept (a failure never erases an
+    /// answer); the failure stays listed so that the next run tries again.
+    pub fn record_error(&mut self, error: RunError) {
+        match self.errors.iter().position(|existing| existing.question_id == error.question_id) {
+            Some(index) => self.errors[index] = error,
+            None => {
+                let index = self.errors.partition_point(|existing| existing.question_id < error.question_id);
+                self.errors.insert(index, error);
+            }
+        }
+    }
+
+    /// Puts `responses` and `errors` in question-id order (files written by other tools may not be).
+    /// The sort is stable, so duplicates keep their relative order for `validate` to report.
+    pub fn sort_by_question(&mut self) {
+        self.responses.sort_by_key(|response| response.question_id);
+        self.errors.sort_by_key(|error| error.question_id);
     }
 }
 

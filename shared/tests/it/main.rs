@@ -11,3 +11,4 @@ mod metrics;
 mod questions;
 mod report;
 mod results;
+mod run_records;

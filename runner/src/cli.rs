@@ -11,6 +11,7 @@ use crate::data_dir;
 use crate::fetch::{FetchConfig, Source};
 use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
+use crate::run::{RunAction, RunConfig, RunMode, Selection};
 use crate::validate::ValidateConfig;
 
 /// Left Behind: a cross-lingual benchmark of LLMs in English, Kazakh and Mongolian.
@@ -34,6 +35,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compute automated metrics of every response (length, script, code switching, detected language).
     Metrics(MetricsArgs),
+    /// Ask the models the questions and store their answers in results/ (resumable).
+    Run(RunArgs),
 }
 
 /// The dataset directory shared by the commands that read data.
@@ -52,6 +55,15 @@ impl DataArgs {
             None => data_dir::default_data_dir(),
         }
     }
+}
+
+/// The configuration file shared by the commands that need to know the models.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration file (models, conditions, limits). Default: left-behind.toml in the dataset
+    /// directory if it exists, else the built-in defaults, which reproduce the study.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -90,11 +102,13 @@ impl FetchArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 impl ValidateArgs {
     pub fn into_config(self) -> anyhow::Result<ValidateConfig> {
-        Ok(ValidateConfig { data_dir: self.data.resolve()? })
+        Ok(ValidateConfig { data_dir: self.data.resolve()?, config_path: self.config.config })
     }
 }
 
@@ -117,11 +131,99 @@ pub struct ReportArgs {
     /// Write the report and figure1.svg into this directory instead of printing the report.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 impl ReportArgs {
     pub fn into_config(self) -> anyhow::Result<ReportConfig> {
-        Ok(ReportConfig { data_dir: self.data.resolve()?, format: self.format, out: self.out })
+        Ok(ReportConfig {
+            data_dir: self.data.resolve()?,
+            format: self.format,
+            out: self.out,
+            config_path: self.config.config,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only these models (names as in results/, such as gpt_5.2). Repeat or separate with commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Only these conditions (C1..C5 or directory names). Repeat or separate with commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', value_parser = parse_condition)]
+    pub conditions: Vec<Condition>,
+    /// Only these question ids: numbers and ranges such as 1,4,10-12. Repeat or separate with commas.
+    #[arg(long = "question", value_name = "IDS", value_delimiter = ',', value_parser = parse_id_range)]
+    pub questions: Vec<(u32, u32)>,
+    /// Only the first N selected questions (by id), for a quick trial.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Ask again even questions that are answered (the new answer replaces the old one).
+    #[arg(long, conflicts_with = "retry_errors")]
+    pub force: bool,
+    /// Ask only the questions whose last call failed.
+    #[arg(long)]
+    pub retry_errors: bool,
+    /// Print what would be called, and the counts, without calling anything.
+    #[arg(long, conflicts_with = "list")]
+    pub dry_run: bool,
+    /// Print the models, providers, conditions and the number of calls, and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `7` or `10-12`.
+fn parse_id_range(text: &str) -> Result<(u32, u32), String> {
+    let number = |part: &str| {
+        part.trim().parse::<u32>().map_err(|_| format!("{text:?} is not a question id or a range like 3-7"))
+    };
+    match text.split_once('-') {
+        Some((start, end)) => {
+            let (start, end) = (number(start)?, number(end)?);
+            if start > end {
+                return Err(format!("the range {text:?} is backwards"));
+            }
+            Ok((start, end))
+        }
+        None => number(text).map(|id| (id, id)),
+    }
+}
+
+impl RunArgs {
+    pub fn into_config(self) -> anyhow::Result<RunConfig> {
+        if self.limit == Some(0) {
+            anyhow::bail!("--limit must be at least 1");
+        }
+        let mut question_ids: Vec<u32> = self.questions.iter().flat_map(|&(start, end)| start..=end).collect();
+        question_ids.sort_unstable();
+        question_ids.dedup();
+        let mode = match (self.force, self.retry_errors) {
+            (true, _) => RunMode::Force,
+            (false, true) => RunMode::RetryErrors,
+            (false, false) => RunMode::Missing,
+        };
+        let action = match (self.list, self.dry_run) {
+            (true, _) => RunAction::List,
+            (false, true) => RunAction::DryRun,
+            (false, false) => RunAction::Call,
+        };
+        Ok(RunConfig {
+            data_dir: self.data.resolve()?,
+            config_path: self.config.config,
+            selection: Selection { models: self.models, conditions: self.conditions, question_ids, limit: self.limit },
+            mode,
+            action,
+            show_progress: !self.no_progress,
+        })
     }
 }
 

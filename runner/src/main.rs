@@ -1,17 +1,11 @@
-//! `left-behind`: the command researchers use to fetch the study's dataset, check it, and reproduce
-//! the paper's analysis. This file only dispatches: each command lives in its own module.
-
-mod cli;
-mod data_dir;
-mod fetch;
-mod fs_util;
-mod metrics;
-mod report;
-mod validate;
+//! `left-behind`: the command researchers use to fetch the study's dataset, check it, reproduce
+//! the paper's analysis, and regenerate its results. This file only dispatches: each command lives
+//! in its own module of the library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use left_behind_runner::{cli, fetch, metrics, progress, report, run, validate};
 
 fn main() -> ExitCode {
     match try_main() {
@@ -34,18 +28,21 @@ fn try_main() -> anyhow::Result<ExitCode> {
         cli::Command::Validate(args) => validate::run(args.into_config()?),
         cli::Command::Report(args) => report::run(args.into_config()?),
         cli::Command::Metrics(args) => metrics::run(args.into_config()?),
+        cli::Command::Run(args) => run::run(args.into_config()?),
     }
 }
 
-/// Logs go to stderr; `-v` shows info, `-vv` debug, `-vvv` trace. `RUST_LOG` overrides.
+/// Logs go to stderr (around the progress bars); `-v` shows info, `-vv` debug, `-vvv` trace of
+/// this program (dependencies stay at info: their trace output is not meant for users).
+/// `RUST_LOG` overrides.
 fn init_logging(verbosity: u8) {
     let default = match verbosity {
         0 => "warn",
         1 => "info",
-        2 => "debug",
-        _ => "trace",
+        2 => "info,left_behind_runner=debug",
+        _ => "info,left_behind_runner=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| progress::LogWriter).with_target(false).init();
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use left_behind_shared::{
-    ModelRegistry, StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex,
-    render_markdown, render_text, report_tables, validate,
+    StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
+    render_text, report_tables, validate,
 };
 use serde_json::json;
 
@@ -21,6 +21,8 @@ pub struct ReportConfig {
     pub format: ReportFormat,
     /// Write files here instead of printing.
     pub out: Option<PathBuf>,
+    /// `--config`: the models it adds are named and grouped by their configured category.
+    pub config_path: Option<PathBuf>,
 }
 
 /// Figure 1's size in pixels.
@@ -28,7 +30,7 @@ const FIGURE_SIZE: (u32, u32) = (860, 560);
 
 pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
     let loaded = read_dataset(&config.data_dir)?;
-    let registry = ModelRegistry::study();
+    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
     let mut problems = loaded.problems;
     problems.extend(validate(&loaded.dataset, &registry));
     let (errors, warnings) = crate::validate::count(&problems);

@@ -4,18 +4,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use left_behind_shared::{ModelRegistry, Problem, plural, validate};
+use left_behind_shared::{Problem, plural, validate};
 
 use crate::data_dir::read_dataset;
 
 #[derive(Debug, Clone)]
 pub struct ValidateConfig {
     pub data_dir: PathBuf,
+    /// `--config`: the models it adds are known to the checks (not reported as unassigned).
+    pub config_path: Option<PathBuf>,
 }
 
 pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
     let loaded = read_dataset(&config.data_dir)?;
-    let registry = ModelRegistry::study();
+    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
     let mut problems = loaded.problems;
     problems.extend(validate(&loaded.dataset, &registry));
     for problem in &problems {

@@ -1,0 +1,23 @@
+//! The `left-behind` command as a library: the binary (`main.rs`) only parses the command line and
+//! dispatches; the integration tests and the benchmark drive the same modules.
+//!
+//! Commands: [`fetch`], [`validate`], [`report`], [`metrics`], [`run`]. Calling models: [`config`] (which models,
+//! how), [`secrets`] (their keys), [`providers`] (one module per API behind one trait),
+//! [`dispatch`] (concurrency, retries, rate limits), [`model_client`] (a configured model ready to
+//! call).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod data_dir;
+pub mod dispatch;
+pub mod fetch;
+pub mod fs_util;
+pub mod metrics;
+pub mod model_client;
+pub mod progress;
+pub mod providers;
+pub mod report;
+pub mod run;
+pub mod secrets;
+pub mod validate;

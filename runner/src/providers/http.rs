@@ -1,0 +1,173 @@
+//! The one HTTP exchange every provider makes: POST a JSON body, read the whole answer, and sort
+//! failures into [`ProviderError`]s (rate limit, server error, rejection, broken connection,
+//! malformed body). Every error leaves here scrubbed of the endpoint's key.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use super::ProviderError;
+use crate::secrets::Secret;
+
+/// How much of a server's message an error keeps.
+const MESSAGE_CHARS: usize = 300;
+
+/// An API root with its key and the shared client.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    client: reqwest::Client,
+    base_url: Url,
+    key: Option<Secret>,
+}
+
+/// A decoded answer and how long the exchange took.
+pub(crate) struct Answer<T> {
+    pub value: T,
+    pub latency: Duration,
+}
+
+impl Endpoint {
+    pub fn new(client: reqwest::Client, base_url: Url, key: Option<Secret>) -> Endpoint {
+        Endpoint { client, base_url, key }
+    }
+
+    pub fn key(&self) -> Option<&Secret> {
+        self.key.as_ref()
+    }
+
+    /// `base_url` + `path`, keeping the base's own path (`http://host/v1` + `chat/completions`).
+    pub fn url(&self, path: &str) -> Result<Url, ProviderError> {
+        let text = format!("{}/{}", self.base_url.as_str().trim_end_matches('/'), path.trim_start_matches('/'));
+        Url::parse(&text)
+            .map_err(|error| ProviderError::InvalidRequest(format!("cannot build the URL {text}: {error}")))
+    }
+
+    /// The key as a header value marked sensitive (never printed by the HTTP stack), with `prefix`
+    /// (`"Bearer "`) before it. `None` when the endpoint has no key.
+    pub fn key_header(
+        &self,
+        name: &'static str,
+        prefix: &str,
+    ) -> Result<Option<(HeaderName, HeaderValue)>, ProviderError> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let mut value = HeaderValue::from_str(&format!("{prefix}{}", key.expose())).map_err(|_| {
+            ProviderError::InvalidRequest("the API key holds characters an HTTP header cannot carry".to_owned())
+        })?;
+        value.set_sensitive(true);
+        Ok(Some((HeaderName::from_static(name), value)))
+    }
+
+    /// POSTs `body` as JSON to `url` and decodes a successful answer as `T`.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        headers: HeaderMap,
+        body: &serde_json::Value,
+    ) -> Result<Answer<T>, ProviderError> {
+        self.exchange(url, headers, body).await.map_err(|error| error.redacted(self.key.as_ref()))
+    }
+
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        headers: HeaderMap,
+        body: &serde_json::Value,
+    ) -> Result<Answer<T>, ProviderError> {
+        let started = Instant::now();
+        let response = self.client.post(url).headers(headers).json(body).send().await.map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        let latency = started.elapsed();
+        if !status.is_success() {
+            return Err(status_error(status, retry_after, &bytes));
+        }
+        let value = serde_json::from_slice(&bytes).map_err(|error| {
+            ProviderError::Malformed(format!(
+                "{error} (the body begins {:?})",
+                shorten(&String::from_utf8_lossy(&bytes))
+            ))
+        })?;
+        Ok(Answer { value, latency })
+    }
+}
+
+/// A failure of the exchange itself. The URL is dropped from the message (it names the endpoint,
+/// which the caller knows), and the causes are kept: "connection reset by peer" is what helps.
+fn transport_error(error: reqwest::Error) -> ProviderError {
+    let error = error.without_url();
+    if error.is_builder() {
+        return ProviderError::InvalidRequest(error_chain(&error));
+    }
+    ProviderError::Connection(error_chain(&error))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
+    let message = server_message(body);
+    let code = status.as_u16();
+    match code {
+        429 => ProviderError::RateLimited { retry_after, message },
+        408 | 500..=599 => ProviderError::Server { status: code, message },
+        _ => ProviderError::Rejected { status: code, message },
+    }
+}
+
+/// The human part of an error body: `error.message` (OpenAI, Anthropic, Gemini), `error` as text
+/// (Hugging Face), `message` or `detail` (self-hosted servers), else the body itself; shortened.
+fn server_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let from_json = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|value| {
+        let text_at = |pointer: &str| value.pointer(pointer).and_then(serde_json::Value::as_str).map(str::to_owned);
+        text_at("/error/message").or_else(|| text_at("/error")).or_else(|| text_at("/message")).or_else(|| {
+            value.get("detail").filter(|detail| !detail.is_null()).map(|detail| match detail.as_str() {
+                Some(text) => text.to_owned(),
+                None => detail.to_string(),
+            })
+        })
+    });
+    let message = from_json.unwrap_or_else(|| text.trim().to_owned());
+    if message.is_empty() { "(empty body)".to_owned() } else { shorten(&message) }
+}
+
+/// At most [`MESSAGE_CHARS`] characters (not bytes: messages may be Kazakh or Mongolian).
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `retry-after-ms` (OpenAI) or `retry-after` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    if let Some(milliseconds) = header("retry-after-ms").and_then(|text| text.parse::<f64>().ok()) {
+        return duration_from_seconds(milliseconds / 1000.0);
+    }
+    let text = header("retry-after")?;
+    if let Ok(seconds) = text.parse::<f64>() {
+        return duration_from_seconds(seconds);
+    }
+    let date = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
+    let wait = date.duration_since(jiff::Timestamp::now());
+    duration_from_seconds(wait.as_secs_f64())
+}
+
+fn duration_from_seconds(seconds: f64) -> Option<Duration> {
+    (seconds.is_finite()).then(|| Duration::from_secs_f64(seconds.max(0.0)))
+}

@@ -1,0 +1,466 @@
+//! `left-behind run`: ask the selected models the benchmark's questions under the selected
+//! conditions and store the answers in `results/<condition_dir>/<model>.json`, in the study's format.
+//!
+//! A run resumes: answered questions are skipped, failed ones tried again. Each answer or failure is
+//! saved the moment it arrives (atomically, by the file's one writer), so a run stopped at any point
+//! (Ctrl-C, a crash, SIGKILL) loses at most the calls in flight. A failed call is recorded in the
+//! file's `errors`, never as an answer.
+
+pub mod plan;
+pub mod writer;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::{self, RunnerConfig};
+use crate::dispatch::Dispatcher;
+use crate::model_client::{ModelClient, resolve_keys};
+use crate::progress::Progress;
+use crate::providers::{self, SystemPrompt};
+use crate::secrets::KeySource;
+pub use plan::{FilePlan, Plan, RunMode, Selection};
+use writer::Recorded;
+
+/// What `run` should do, after the command line was checked.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub data_dir: PathBuf,
+    /// `--config`; `None` looks for `left-behind.toml` in the data directory.
+    pub config_path: Option<PathBuf>,
+    pub selection: Selection,
+    pub mode: RunMode,
+    pub action: RunAction,
+    pub show_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunAction {
+    /// Make the calls.
+    Call,
+    /// Print the plan and counts; call nothing (`--dry-run`).
+    DryRun,
+    /// Print models, providers, conditions and the call count (`--list`).
+    List,
+}
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
+    let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
+    tracing::info!("configuration: {}", settings.source);
+    if config.action == RunAction::List {
+        return list(&settings, &config);
+    }
+    let questions = plan::read_questions(&config.data_dir)?;
+    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
+    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
+    let models_to_call = plan.models_to_call();
+    let resolved_keys = resolve_keys(&models_to_call, &keys);
+    if config.action == RunAction::DryRun {
+        print!("{}", describe_plan(&plan, &settings));
+        if let Err(missing) = resolved_keys {
+            println!("note: a real run would stop here: {missing}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.pending_calls() == 0 {
+        println!("{}", nothing_to_do(&plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let resolved_keys = resolved_keys.map_err(anyhow::Error::new)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let summary = runtime.block_on(async {
+        let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
+        let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
+        let mut clients = BTreeMap::new();
+        for model in &models_to_call {
+            let key = resolved_keys.get(&model.name).cloned().flatten();
+            clients.insert(
+                model.name.clone(),
+                Arc::new(ModelClient::new(model, key, &settings, &dispatcher, http.clone())),
+            );
+        }
+        let (cancel, cancelled) = watch::channel(false);
+        let interrupt = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = cancel.send(true);
+            }
+        });
+        let summary = execute(&plan, &settings, &clients, dispatcher, cancelled, config.show_progress).await;
+        interrupt.abort();
+        summary
+    })?;
+    println!("{}", summary.describe());
+    if summary.interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `.env` in the current directory, then in the dataset directory.
+fn dotenv_candidates(data_dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut candidates = vec![PathBuf::from(".env")];
+    candidates.push(data_dir.join(".env"));
+    candidates
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub planned: usize,
+    pub answered: usize,
+    /// (results file, question id, message)
+    pub failed: Vec<(String, u32, String)>,
+    pub interrupted: bool,
+}
+
+impl Summary {
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} of {} calls answered", self.answered, self.planned);
+        if !self.failed.is_empty() {
+            text.push_str(&format!(
+                ", {} failed (recorded in the files' errors; `left-behind run` tries them again):",
+                self.failed.len()
+            ));
+            for (file, question, message) in &self.failed {
+                text.push_str(&format!("\n  {file} question {question}: {message}"));
+            }
+        }
+        if self.interrupted {
+            let left = self.planned - self.answered - self.failed.len();
+            text.push_str(&format!("\ninterrupted: {left} calls not made; run the same command again to finish"));
+        }
+        text
+    }
+}
+
+async fn execute(
+    plan: &Plan,
+    settings: &RunnerConfig,
+    clients: &BTreeMap<String, Arc<ModelClient>>,
+    dispatcher: Arc<Dispatcher>,
+    cancelled: watch::Receiver<bool>,
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
+    let planned = plan.pending_calls();
+    let progress = Progress::new(show_progress, planned as u64, "all calls");
+    let mut writers = Vec::new();
+    let mut calls = JoinSet::new();
+    for file in plan.files.iter().filter(|file| !file.pending.is_empty()) {
+        let initial = file.existing.clone().unwrap_or_else(|| new_results_file(file, settings));
+        let (handle, join) = writer::spawn(file.path.clone(), initial);
+        writers.push((file.relative_path.clone(), join));
+        let bar = progress.add_bar(&format!("{} {}", file.condition, file.model.name), file.pending.len() as u64);
+        let client = clients.get(&file.model.name).expect("a client for every model with pending calls").clone();
+        let system_prompt = settings.condition(file.condition).system_prompt.clone();
+        for &question_id in &file.pending {
+            let question = plan.question(question_id).clone();
+            let job = Job {
+                condition: file.condition,
+                relative_path: file.relative_path.clone(),
+                client: client.clone(),
+                system_prompt: system_prompt.clone(),
+                question,
+            };
+            let writer = handle.clone();
+            let dispatcher = dispatcher.clone();
+            let mut cancelled = cancelled.clone();
+            let bar = bar.clone();
+            let overall = progress.overall().clone();
+            calls.spawn(async move {
+                let outcome = tokio::select! {
+                    outcome = job.call(&dispatcher) => outcome,
+                    _ = cancelled.wait_for(|cancelled| *cancelled) => return CallResult::Cancelled,
+                };
+                let result = match &outcome {
+                    Recorded::Answer(_) => CallResult::Answered,
+                    Recorded::Failure(failure) => {
+                        bar.set_message("(some failed)");
+                        CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
+                    }
+                };
+                // The writer only goes away if saving failed; that error is reported below.
+                let _ = writer.send(outcome);
+                bar.inc(1);
+                overall.inc(1);
+                if bar.position() == bar.length().unwrap_or(0) {
+                    bar.finish();
+                }
+                result
+            });
+        }
+    }
+
+    let mut summary = Summary { planned, ..Summary::default() };
+    let mut cancelled_watch = cancelled.clone();
+    while let Some(joined) = calls.join_next().await {
+        match joined.context("a call task failed")? {
+            CallResult::Answered => summary.answered += 1,
+            CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
+            CallResult::Cancelled => summary.interrupted = true,
+        }
+        if !summary.interrupted && *cancelled_watch.borrow_and_update() {
+            summary.interrupted = true;
+            progress.overall().set_message("interrupted: saving what has arrived");
+        }
+    }
+    // Every call has ended, so every sender is gone: each writer saves what is left and stops.
+    let mut save_errors = Vec::new();
+    for (file, join) in writers {
+        match join.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => save_errors.push(format!("{file}: {error:#}")),
+            Err(error) => save_errors.push(format!("{file}: the writer failed: {error}")),
+        }
+    }
+    progress.finish();
+    if !save_errors.is_empty() {
+        anyhow::bail!(
+            "answers could not be saved (they will be asked again next run):\n  {}",
+            save_errors.join("\n  ")
+        );
+    }
+    summary.failed.sort();
+    Ok(summary)
+}
+
+enum CallResult {
+    Answered,
+    Failed(String, u32, String),
+    Cancelled,
+}
+
+/// One question to one model under one condition.
+struct Job {
+    condition: Condition,
+    relative_path: String,
+    client: Arc<ModelClient>,
+    system_prompt: Option<String>,
+    question: left_behind_shared::Question,
+}
+
+impl Job {
+    async fn call(&self, dispatcher: &Dispatcher) -> Recorded {
+        let language = self.condition.language();
+        let text = self.question.text(language).to_owned();
+        let request = self.client.request(self.system_prompt.clone().map(SystemPrompt::new), text.clone());
+        let outcome = self.client.complete(dispatcher, &request).await;
+        let model = &self.client.entry.name;
+        match outcome.result {
+            Ok(completion) => {
+                tracing::info!(
+                    "{} {model} question {}: answered in {:.2} s ({} attempt{})",
+                    self.condition,
+                    self.question.id,
+                    completion.latency.as_secs_f64(),
+                    outcome.attempts,
+                    if outcome.attempts == 1 { "" } else { "s" }
+                );
+                Recorded::Answer(ResponseRecord {
+                    question_id: self.question.id,
+                    category: self.question.category,
+                    question_text: text,
+                    response: completion.text,
+                    reference_answer: self.question.reference_answer.clone(),
+                    // The study's precision.
+                    response_time_seconds: (completion.latency.as_secs_f64() * 100.0).round() / 100.0,
+                    finish_reason: completion.finish_reason,
+                    usage: completion.usage,
+                    attempts: Some(outcome.attempts),
+                    api_model_id: Some(self.client.provider().wire_model_id().to_owned()),
+                    served_model: completion.served_model,
+                    answered_at: Some(crate::clock::now_utc()),
+                    extra: Default::default(),
+                })
+            }
+            Err(error) => {
+                tracing::warn!(
+                    "{} {model} question {}: failed after {} attempt{}: {error}",
+                    self.condition,
+                    self.question.id,
+                    outcome.attempts,
+                    if outcome.attempts == 1 { "" } else { "s" }
+                );
+                Recorded::Failure(RunError {
+                    question_id: self.question.id,
+                    category: self.question.category,
+                    question_text: text,
+                    status: error.status(),
+                    message: error.to_string(),
+                    attempts: outcome.attempts,
+                    failed_at: crate::clock::now_utc(),
+                    extra: Default::default(),
+                })
+            }
+        }
+    }
+}
+
+fn new_results_file(file: &FilePlan, settings: &RunnerConfig) -> ResultsFile {
+    let now = crate::clock::now_utc();
+    ResultsFile {
+        model: file.model.name.clone(),
+        model_id: file.model.model_id.clone(),
+        condition: file.condition,
+        condition_description: file.condition.description().to_owned(),
+        language: file.condition.language(),
+        system_prompt_used: settings.condition(file.condition).system_prompt.clone(),
+        started_at: now.clone(),
+        responses: Vec::new(),
+        errors: Vec::new(),
+        last_updated: now,
+        extra: Default::default(),
+    }
+}
+
+fn nothing_to_do(plan: &Plan) -> String {
+    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
+    format!(
+        "nothing to do: all {answered} selected calls are answered ({} models x {} conditions x {} questions); --force asks again",
+        plan.models.len(),
+        plan.conditions.len(),
+        plan.questions.len()
+    )
+}
+
+/// The `--dry-run` report: one line per results file, then the totals.
+pub fn describe_plan(plan: &Plan, settings: &RunnerConfig) -> String {
+    let mut text = format!(
+        "plan ({}): {} models x {} conditions x {} questions = {} selected calls\n",
+        settings.source,
+        plan.models.len(),
+        plan.conditions.len(),
+        plan.questions.len(),
+        plan.models.len() * plan.conditions.len() * plan.questions.len()
+    );
+    let width = plan.files.iter().map(|file| file.relative_path.chars().count()).max().unwrap_or(0);
+    for file in &plan.files {
+        text.push_str(&format!(
+            "  {:<width$}  {:>3} to call  ({} answered, {} failed before){}\n",
+            file.relative_path,
+            file.pending.len(),
+            file.answered,
+            file.failed_before,
+            if file.existing.is_none() { ", new file" } else { "" },
+        ));
+    }
+    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
+    text.push_str(&format!("total: {} calls to make, {answered} already answered\n", plan.pending_calls()));
+    text
+}
+
+/// The `--list` report: models, providers, conditions and the call count.
+fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode> {
+    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
+    let questions = plan::read_questions(&config.data_dir).ok();
+    let question_count = questions.as_ref().map(Vec::len);
+    let (models, conditions, selected_questions) = match questions {
+        Some(questions) => {
+            let (models, conditions, questions) = plan::select(settings, questions, &config.selection)?;
+            (models, conditions, Some(questions.len()))
+        }
+        None => {
+            let (models, conditions, _) = plan::select(
+                settings,
+                Vec::new(),
+                &Selection { question_ids: Vec::new(), ..config.selection.clone() },
+            )?;
+            (models, conditions, None)
+        }
+    };
+    let mut text = format!("configuration: {}\n\nmodels ({}):\n", settings.source, models.len());
+    let rows: Vec<[String; 6]> = models
+        .iter()
+        .map(|model| {
+            let key = match &model.api_key_env {
+                None => "no key".to_owned(),
+                Some(variable) => {
+                    format!("{variable} ({})", if keys.get(variable).is_some() { "set" } else { "missing" })
+                }
+            };
+            let model_id = match &model.provider_route {
+                Some(route) => format!("{} (via {route})", model.model_id),
+                None => model.model_id.clone(),
+            };
+            [
+                model.name.clone(),
+                model.provider.key().to_owned(),
+                model_id,
+                model.category.display_name().to_owned(),
+                format!("{} ({})", model.base_url_for_display(), model.base_url_origin),
+                key,
+            ]
+        })
+        .collect();
+    let header = ["name", "provider", "model id", "category", "base URL", "key"].map(str::to_owned);
+    text.push_str(&render_columns(&header, &rows));
+    text.push_str(&format!("\nconditions ({}):\n", conditions.len()));
+    for condition in &conditions {
+        let prompt = match &settings.condition(*condition).system_prompt {
+            None => "no system prompt".to_owned(),
+            Some(prompt) => format!("system prompt: {:?}", prompt.lines().next().unwrap_or_default()),
+        };
+        text.push_str(&format!(
+            "  {:<3} {:<10} results/{:<22} {prompt}\n",
+            condition.id(),
+            condition.language().display_name(),
+            condition.directory()
+        ));
+    }
+    let policy = &settings.dispatch;
+    text.push_str(&format!(
+        "\nlimits: {} requests in flight overall, per provider endpoint {}; {} attempts, {} s timeout per request\n",
+        policy.max_in_flight,
+        crate::providers::ProviderKind::ALL
+            .iter()
+            .map(|kind| format!("{kind} {}", settings.provider_concurrency(*kind)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        policy.max_attempts,
+        policy.request_timeout.as_secs_f64()
+    ));
+    match (selected_questions, question_count) {
+        (Some(selected), Some(_)) => text.push_str(&format!(
+            "calls: {} models x {} conditions x {selected} questions = {}\n",
+            models.len(),
+            conditions.len(),
+            models.len() * conditions.len() * selected
+        )),
+        _ => text.push_str(&format!(
+            "calls: {} models x {} conditions x each question (no {} in {} yet)\n",
+            models.len(),
+            conditions.len(),
+            left_behind_shared::QUESTIONS_PATH,
+            config.data_dir.display()
+        )),
+    }
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Left-aligned columns, two spaces apart, widths in characters.
+fn render_columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in std::iter::once(header).chain(rows) {
+        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        text.push_str("  ");
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}

@@ -1,8 +1,11 @@
-//! Integration tests of the `left-behind` binary: each test writes a small dataset into a temporary
-//! directory, runs the real binary on it, and checks its output, exit status and files.
+//! Integration tests of the `left-behind` binary and library: each test writes a small dataset into
+//! a temporary directory, runs the real binary (or the library) on it, and checks its output, exit
+//! status and files. Every test that talks HTTP talks to a real server on 127.0.0.1 it started.
 
+mod faults;
 mod fetch;
 mod metrics;
+mod providers_wire;
 mod report;
 mod support;
 mod validate;

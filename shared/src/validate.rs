@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{Condition, Dataset, Language, ModelCategory, ModelRegistry, Problem, QUESTIONS_PATH, grades_path, plural};
+use crate::{Condition, Dataset, Language, ModelRegistry, Problem, QUESTIONS_PATH, grades_path, plural};
 
 /// Every problem of `dataset` (parse problems are reported by [`crate::assemble`]; these come on top).
 /// Errors make the data unfit for analysis; warnings describe gaps a partial or extended dataset may
@@ -82,7 +82,7 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
     let mut unassigned = BTreeSet::new();
     for results in &dataset.results {
         let file = results.relative_path();
-        if registry.category_of(&results.model) == ModelCategory::Unassigned {
+        if registry.get(&results.model).is_none() {
             unassigned.insert(results.model.clone());
         }
         if results.language != results.condition.language() {

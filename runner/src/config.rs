@@ -201,11 +201,35 @@ fn describe_toml_error(source: &ConfigSource, text: &str, error: &toml::de::Erro
         let column = before.rsplit('\n').next().map_or(0, |part| part.chars().count()) + 1;
         format!(" at line {line}, column {column}")
     });
-    let mut message = error.message().trim().to_owned();
+    let mut message = without_quoted_strings(error.message().trim());
     if message.contains("unknown field `api_key`") {
         message.push_str("; keys are never written in the file: put the key in an environment variable (or .env) and name the variable with api_key_env");
     }
     anyhow::anyhow!("{source}{}: {message}", position.unwrap_or_default())
+}
+
+/// serde's "invalid type: string \"...\", expected u32" quotes the value; a value in the wrong
+/// place may be a key, so the quote goes.
+fn without_quoted_strings(message: &str) -> String {
+    let mut rest = message;
+    let mut result = String::new();
+    while let Some(start) = rest.find("string \"") {
+        result.push_str(&rest[..start]);
+        result.push_str("a string");
+        let quoted = &rest[start + "string \"".len()..];
+        let mut escaped = false;
+        let end = quoted.char_indices().find(|&(_, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        });
+        rest = match end {
+            Some((index, _)) => &quoted[index + 1..],
+            None => "",
+        };
+    }
+    result.push_str(rest);
+    result
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::{
-    MockServer, RawServer, Reply, dataset, gemini_answer, local_model, openai_answer, read_results, run_args, run_binary,
-    text, write_config,
+    MockServer, RawServer, Reply, dataset, gemini_answer, local_model, openai_answer, read_results, run_args,
+    run_binary, text, write_config,
 };
 
 /// Runs one local model over `questions` questions of C1 and returns (exit code, stdout, the file).
@@ -21,7 +21,9 @@ async fn run_once(
 ) -> (tempfile::TempDir, i32, String, left_behind_shared::ResultsFile) {
     let data = dataset(questions);
     let config = write_config(data.path(), run_section, &local_model("local", url));
-    let output = run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path()).await;
+    let output =
+        run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path())
+            .await;
     let results = read_results(&data.path().join("results/C1_english/local.json"));
     let stdout = text(&output.stdout) + &text(&output.stderr);
     (data, output.status.code().unwrap(), stdout, results)
@@ -63,7 +65,8 @@ async fn server_error_then_success() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn timeout_on_every_attempt_is_recorded_as_an_error() {
-    let server = MockServer::start(|_, _| Reply::json(200, openai_answer("too late")).after(Duration::from_secs(3))).await;
+    let server =
+        MockServer::start(|_, _| Reply::json(200, openai_answer("too late")).after(Duration::from_secs(3))).await;
     let (_data, code, output, results) = run_once(&server.url, 1, "timeout_seconds = 0.3\nmax_attempts = 2").await;
     assert_eq!(code, 1, "a run with failed calls exits 1: {output}");
     assert_eq!(server.request_count(), 2);
@@ -139,7 +142,10 @@ async fn gemini_without_candidates_or_stopped_by_safety_is_blocked() {
         let question = crate::support::last_user_text(seen);
         if question.contains('1') {
             // The prompt itself was blocked: no candidates at all.
-            Reply::json(200, json!({ "promptFeedback": { "blockReason": "SAFETY" }, "usageMetadata": { "promptTokenCount": 9 } }))
+            Reply::json(
+                200,
+                json!({ "promptFeedback": { "blockReason": "SAFETY" }, "usageMetadata": { "promptTokenCount": 9 } }),
+            )
         } else if question.contains('2') {
             // A candidate stopped by the safety filter, without text.
             Reply::json(200, json!({ "candidates": [{ "finishReason": "SAFETY", "index": 0 }] }))
@@ -149,17 +155,22 @@ async fn gemini_without_candidates_or_stopped_by_safety_is_blocked() {
     })
     .await;
     let data = dataset(3);
-    let models = format!("[models.gemini_local]\nprovider = \"google\"\nbase_url = \"{}\"\nmodel_id = \"gemini-test\"\n", server.url);
+    let models = format!(
+        "[models.gemini_local]\nprovider = \"google\"\nbase_url = \"{}\"\nmodel_id = \"gemini-test\"\n",
+        server.url
+    );
     let config = write_config(data.path(), "", &models);
     let env = vec![("GOOGLE_API_KEY".to_owned(), "google-key-for-tests".to_owned())];
     let output =
-        run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "gemini_local"]), env, data.path()).await;
+        run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "gemini_local"]), env, data.path())
+            .await;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert_eq!(server.request_count(), 3, "a block is final: one request per question");
     let results = read_results(&data.path().join("results/C1_english/gemini_local.json"));
     let answered: Vec<u32> = results.responses.iter().map(|response| response.question_id).collect();
     assert_eq!(answered, [3]);
-    let errors: Vec<(u32, &str)> = results.errors.iter().map(|error| (error.question_id, error.message.as_str())).collect();
+    let errors: Vec<(u32, &str)> =
+        results.errors.iter().map(|error| (error.question_id, error.message.as_str())).collect();
     assert_eq!(
         errors,
         [
@@ -185,16 +196,27 @@ async fn a_later_run_retries_recorded_failures_and_validate_counts_them() {
     let data = dataset(3);
     let config = write_config(data.path(), "max_attempts = 2", &local_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
-    let output = run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path()).await;
+    let output =
+        run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path())
+            .await;
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(server.request_count(), 4, "questions 1 and 3 once, question 2 twice");
     let results = read_results(&file);
     assert_eq!(results.responses.len(), 2);
     assert_eq!(results.errors.len(), 1);
-    assert_eq!((results.errors[0].question_id, results.errors[0].status, results.errors[0].attempts), (2, Some(503), 2));
+    assert_eq!(
+        (results.errors[0].question_id, results.errors[0].status, results.errors[0].attempts),
+        (2, Some(503), 2)
+    );
 
     let validate = run_binary(
-        vec!["validate".into(), "--data".into(), data.path().display().to_string(), "--config".into(), config.display().to_string()],
+        vec![
+            "validate".into(),
+            "--data".into(),
+            data.path().display().to_string(),
+            "--config".into(),
+            config.display().to_string(),
+        ],
         Vec::new(),
         data.path(),
     )
@@ -205,7 +227,12 @@ async fn a_later_run_retries_recorded_failures_and_validate_counts_them() {
 
     // --retry-errors asks only the failed question; the file then has all three, in order.
     healthy.store(true, Ordering::SeqCst);
-    let output = run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local", "--retry-errors"]), Vec::new(), data.path()).await;
+    let output = run_binary(
+        run_args(data.path(), &config, &["--condition", "C1", "--model", "local", "--retry-errors"]),
+        Vec::new(),
+        data.path(),
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(server.request_count(), 5);
     let results = read_results(&file);

@@ -49,13 +49,18 @@ async fn anthropic_messages_api() {
         )
     })
     .await;
-    let provider = providers::build(settings(ProviderKind::Anthropic, &server.url, "claude-opus-4-5", Some(KEY)), http_client());
-    let completion = provider.complete(&request(Some(SystemPrompt::new("Сіз пайдалы көмекші ботсыз.")), Some(0.0))).await.unwrap();
+    let provider =
+        providers::build(settings(ProviderKind::Anthropic, &server.url, "claude-opus-4-5", Some(KEY)), http_client());
+    let completion =
+        provider.complete(&request(Some(SystemPrompt::new("Сіз пайдалы көмекші ботсыз.")), Some(0.0))).await.unwrap();
     assert_eq!(completion.text, "Астана. Бұрын Ақмола.");
     assert_eq!(completion.finish_reason.as_deref(), Some("end_turn"));
     assert_eq!(completion.served_model.as_deref(), Some("claude-opus-4-5-20251101"));
     let usage = completion.usage.unwrap();
-    assert_eq!((usage.input_tokens, usage.output_tokens, usage.cached_input_tokens), (Some(1510), Some(12), Some(1500)));
+    assert_eq!(
+        (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens),
+        (Some(1510), Some(12), Some(1500))
+    );
 
     let seen = &server.requests()[0];
     assert_eq!(seen.method, "POST");
@@ -148,8 +153,10 @@ async fn google_generate_content_with_the_key_in_a_header() {
         )
     })
     .await;
-    let provider = providers::build(settings(ProviderKind::Google, &server.url, "gemini-3-pro-preview", Some(KEY)), http_client());
-    let completion = provider.complete(&request(Some(SystemPrompt::new("Та бол хэрэгтэй туслах бот.")), Some(0.0))).await.unwrap();
+    let provider =
+        providers::build(settings(ProviderKind::Google, &server.url, "gemini-3-pro-preview", Some(KEY)), http_client());
+    let completion =
+        provider.complete(&request(Some(SystemPrompt::new("Та бол хэрэгтэй туслах бот.")), Some(0.0))).await.unwrap();
     assert_eq!(completion.text, "Улаанбаатар.");
     assert_eq!(completion.finish_reason.as_deref(), Some("STOP"));
     assert_eq!(completion.served_model.as_deref(), Some("gemini-3-pro-preview-11-2025"));
@@ -174,8 +181,10 @@ async fn google_generate_content_with_the_key_in_a_header() {
 #[tokio::test]
 async fn xai_speaks_chat_completions_with_max_tokens() {
     let server = MockServer::start(|_, _| Reply::json(200, openai_answer("ok"))).await;
-    let provider =
-        providers::build(settings(ProviderKind::Xai, &format!("{}/v1", server.url), "grok-4-1-fast", Some(KEY)), http_client());
+    let provider = providers::build(
+        settings(ProviderKind::Xai, &format!("{}/v1", server.url), "grok-4-1-fast", Some(KEY)),
+        http_client(),
+    );
     provider.complete(&request(Some(SystemPrompt::new("system")), Some(0.5))).await.unwrap();
     let seen = &server.requests()[0];
     assert_eq!(seen.path, "/v1/chat/completions");
@@ -195,7 +204,10 @@ async fn huggingface_router_pins_the_provider_with_a_suffix() {
     let provider = providers::build(pinned, http_client());
     assert_eq!(provider.wire_model_id(), "Qwen/Qwen3-235B-A22B-Instruct-2507:together");
     provider.complete(&request(None, None)).await.unwrap();
-    let unpinned = providers::build(settings(ProviderKind::HuggingFace, &base, "CohereLabs/aya-expanse-32b", Some(KEY)), http_client());
+    let unpinned = providers::build(
+        settings(ProviderKind::HuggingFace, &base, "CohereLabs/aya-expanse-32b", Some(KEY)),
+        http_client(),
+    );
     unpinned.complete(&request(None, None)).await.unwrap();
 
     let seen = server.requests();
@@ -217,7 +229,10 @@ async fn openai_compatible_with_and_without_a_key() {
     })
     .await;
     let base = format!("{}/serve/v1/", server.url);
-    let open = providers::build(settings(ProviderKind::OpenAiCompatible, &base, "Qwen/Qwen2.5-7B-Instruct", None), http_client());
+    let open = providers::build(
+        settings(ProviderKind::OpenAiCompatible, &base, "Qwen/Qwen2.5-7B-Instruct", None),
+        http_client(),
+    );
     let completion = open.complete(&request(Some(SystemPrompt::new("s")), None)).await.unwrap();
     assert_eq!(completion.text, "Сәлем");
     assert_eq!(completion.usage, None);
@@ -236,17 +251,24 @@ async fn openai_compatible_with_and_without_a_key() {
 async fn errors_sort_into_retryable_and_final() {
     use left_behind_runner::providers::ProviderError;
     let server = MockServer::start(|seen, _| match seen.path.as_str() {
-        "/429/chat/completions" => Reply::json(429, json!({ "error": { "message": "slow down" } })).with_header("retry-after", "7"),
+        "/429/chat/completions" => {
+            Reply::json(429, json!({ "error": { "message": "slow down" } })).with_header("retry-after", "7")
+        }
         "/429ms/chat/completions" => Reply::json(429, json!({})).with_header("retry-after-ms", "250"),
-        "/529/chat/completions" => Reply::json(529, json!({ "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" } })),
+        "/529/chat/completions" => Reply::json(
+            529,
+            json!({ "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" } }),
+        ),
         "/401/chat/completions" => Reply::json(401, json!({ "error": "Invalid credentials in Authorization header" })),
         "/422/chat/completions" => Reply::json(422, json!({ "detail": [{ "msg": "field required" }] })),
         _ => Reply::text(200, "<html>not json</html>"),
     })
     .await;
     let call = |path: &str| {
-        let provider =
-            providers::build(settings(ProviderKind::OpenAiCompatible, &format!("{}/{path}", server.url), "m", None), http_client());
+        let provider = providers::build(
+            settings(ProviderKind::OpenAiCompatible, &format!("{}/{path}", server.url), "m", None),
+            http_client(),
+        );
         async move { provider.complete(&request(None, None)).await.unwrap_err() }
     };
     let rate_limited = call("429").await;
@@ -256,7 +278,10 @@ async fn errors_sort_into_retryable_and_final() {
     assert!(rate_limited.to_string().contains("slow down"), "{rate_limited}");
     assert_eq!(call("429ms").await.retry_after(), Some(std::time::Duration::from_millis(250)));
     let overloaded = call("529").await;
-    assert!(matches!(&overloaded, ProviderError::Server { status: 529, message } if message == "Overloaded"), "{overloaded:?}");
+    assert!(
+        matches!(&overloaded, ProviderError::Server { status: 529, message } if message == "Overloaded"),
+        "{overloaded:?}"
+    );
     assert!(overloaded.is_retryable());
     let unauthorized = call("401").await;
     assert!(matches!(&unauthorized, ProviderError::Rejected { status: 401, .. }), "{unauthorized:?}");

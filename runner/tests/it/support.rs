@@ -214,7 +214,13 @@ impl Drop for MockServer {
     }
 }
 
-async fn handle(State(state): State<Arc<ServerState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(state): State<Arc<ServerState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let concurrent = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.max_in_flight.fetch_max(concurrent, Ordering::SeqCst);
     let raw_body = String::from_utf8_lossy(&body).into_owned();
@@ -240,7 +246,9 @@ async fn handle(State(state): State<Arc<ServerState>>, method: Method, uri: Uri,
     let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
     response.headers_mut().insert("content-type", "application/json".parse().unwrap());
     for (name, value) in reply.headers {
-        response.headers_mut().insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+        response
+            .headers_mut()
+            .insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
     }
     response
 }
@@ -308,7 +316,9 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
             let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
             let length = head
                 .lines()
-                .find_map(|line| line.strip_prefix("content-length:").map(|value| value.trim().parse::<usize>().unwrap_or(0)))
+                .find_map(|line| {
+                    line.strip_prefix("content-length:").map(|value| value.trim().parse::<usize>().unwrap_or(0))
+                })
                 .unwrap_or(0);
             if buffer.len() >= end + 4 + length {
                 return Some(buffer);
@@ -372,7 +382,8 @@ pub fn answer_any(seen: &Seen) -> Reply {
 /// The user message of a request in any of the three formats.
 pub fn last_user_text(seen: &Seen) -> String {
     let body = &seen.body;
-    let from_messages = body["messages"].as_array().and_then(|messages| messages.last()).and_then(|m| m["content"].as_str());
+    let from_messages =
+        body["messages"].as_array().and_then(|messages| messages.last()).and_then(|m| m["content"].as_str());
     let from_gemini = body["contents"][0]["parts"][0]["text"].as_str();
     from_messages.or(from_gemini).unwrap_or_default().to_owned()
 }
@@ -385,7 +396,8 @@ pub fn dataset(count: u32) -> tempfile::TempDir {
 }
 
 pub fn write_questions(dir: &Path, count: u32) {
-    let categories = ["neutral_factual", "neutral_reasoning", "neutral_technical", "kazakh_cultural", "mongolian_cultural"];
+    let categories =
+        ["neutral_factual", "neutral_reasoning", "neutral_technical", "kazakh_cultural", "mongolian_cultural"];
     let questions: Vec<Value> = (1..=count)
         .map(|id| {
             json!({
@@ -405,16 +417,16 @@ pub fn write_questions(dir: &Path, count: u32) {
 /// A configuration with fast retries, and `models` (TOML tables) appended.
 pub fn write_config(dir: &Path, run_section: &str, models: &str) -> PathBuf {
     let path = dir.join("left-behind.toml");
-    let text = format!(
-        "[run]\nretry_base_delay_ms = 10\nretry_max_delay_ms = 50\n{run_section}\n\n{models}\n"
-    );
+    let text = format!("[run]\nretry_base_delay_ms = 10\nretry_max_delay_ms = 50\n{run_section}\n\n{models}\n");
     std::fs::write(&path, text).unwrap();
     path
 }
 
 /// A `[models.NAME]` table for an OpenAI-compatible server without a key.
 pub fn local_model(name: &str, url: &str) -> String {
-    format!("[models.{name}]\nprovider = \"openai-compatible\"\nbase_url = \"{url}/v1\"\nmodel_id = \"local/{name}\"\ncategory = \"bilingual\"\n")
+    format!(
+        "[models.{name}]\nprovider = \"openai-compatible\"\nbase_url = \"{url}/v1\"\nmodel_id = \"local/{name}\"\ncategory = \"bilingual\"\n"
+    )
 }
 
 /// The binary under test, with no provider variables inherited from the environment.

@@ -325,21 +325,23 @@ fn new_results_file(file: &FilePlan, settings: &RunnerConfig) -> ResultsFile {
 fn nothing_to_do(plan: &Plan) -> String {
     let answered: usize = plan.files.iter().map(|file| file.answered).sum();
     format!(
-        "nothing to do: all {answered} selected calls are answered ({} models x {} conditions x {} questions); --force asks again",
-        plan.models.len(),
-        plan.conditions.len(),
-        plan.questions.len()
+        "nothing to do: all {answered} selected calls are answered ({}); --force asks again",
+        grid(plan.models.len(), plan.conditions.len(), plan.questions.len())
     )
+}
+
+/// `8 models x 5 conditions x 50 questions`
+fn grid(models: usize, conditions: usize, questions: usize) -> String {
+    use crate::validate::plural;
+    format!("{} x {} x {}", plural(models, "model"), plural(conditions, "condition"), plural(questions, "question"))
 }
 
 /// The `--dry-run` report: one line per results file, then the totals.
 pub fn describe_plan(plan: &Plan, settings: &RunnerConfig) -> String {
     let mut text = format!(
-        "plan ({}): {} models x {} conditions x {} questions = {} selected calls\n",
+        "plan ({}): {} = {} selected calls\n",
         settings.source,
-        plan.models.len(),
-        plan.conditions.len(),
-        plan.questions.len(),
+        grid(plan.models.len(), plan.conditions.len(), plan.questions.len()),
         plan.models.len() * plan.conditions.len() * plan.questions.len()
     );
     let width = plan.files.iter().map(|file| file.relative_path.chars().count()).max().unwrap_or(0);
@@ -430,15 +432,14 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
     ));
     match (selected_questions, question_count) {
         (Some(selected), Some(_)) => text.push_str(&format!(
-            "calls: {} models x {} conditions x {selected} questions = {}\n",
-            models.len(),
-            conditions.len(),
+            "calls: {} = {}\n",
+            grid(models.len(), conditions.len(), selected),
             models.len() * conditions.len() * selected
         )),
         _ => text.push_str(&format!(
-            "calls: {} models x {} conditions x each question (no {} in {} yet)\n",
-            models.len(),
-            conditions.len(),
+            "calls: {} x {} x each question (no {} in {} yet)\n",
+            crate::validate::plural(models.len(), "model"),
+            crate::validate::plural(conditions.len(), "condition"),
             left_behind_shared::QUESTIONS_PATH,
             config.data_dir.display()
         )),

@@ -9,5 +9,6 @@ mod fetch;
 mod metrics;
 mod providers_wire;
 mod report;
+mod run_cli;
 mod support;
 mod validate;

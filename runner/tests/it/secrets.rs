@@ -1,0 +1,104 @@
+//! The secrets test: a run with a distinctive fake key, against servers that echo what they were
+//! sent, with the most verbose logs. The key must reach the servers and nothing else: no file of
+//! the dataset, no line of stdout or stderr.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{MockServer, Reply, answer_any, dataset, openai_answer, run_binary, text};
+
+const KEY: &str = "sk-leftbehind-SECRET-9f8e7d6c5b4a";
+const DOTENV_KEY: &str = "hf-leftbehind-DOTENV-1a2b3c4d5e";
+
+fn all_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all_files(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_never_reach_files_or_logs() {
+    let server = MockServer::start(|seen, index| {
+        // What the client sent, as a careless server would quote it back.
+        let echoed = format!(
+            "x-api-key={:?} authorization={:?} x-goog-api-key={:?}",
+            seen.header("x-api-key"),
+            seen.header("authorization"),
+            seen.header("x-goog-api-key")
+        );
+        if seen.path.ends_with("/v1/messages") {
+            Reply::json(401, json!({ "type": "error", "error": { "type": "authentication_error", "message": format!("invalid key: {echoed}") } }))
+        } else if seen.path.contains(":generateContent") {
+            Reply::json(500, json!({ "error": { "code": 500, "message": format!("internal: {echoed}") } }))
+        } else if seen.path.starts_with("/hf/") && index % 2 == 0 {
+            Reply::json(429, json!({ "error": format!("rate limited: {echoed}") })).with_header("retry-after", "0")
+        } else if seen.path.starts_with("/xai/") {
+            // 200 with a body that is not JSON and quotes the key.
+            Reply::text(200, &format!("<html>proxy error {echoed}</html>"))
+        } else {
+            let mut answer = answer_any(seen);
+            if seen.path.starts_with("/v1/") {
+                answer = Reply::json(200, openai_answer("fine"));
+            }
+            answer
+        }
+    })
+    .await;
+    let data = dataset(2);
+    std::fs::write(data.path().join("left-behind.toml"), "[run]\nmax_attempts = 2\nretry_base_delay_ms = 5\nretry_max_delay_ms = 10\n").unwrap();
+    // The Hugging Face key comes from a .env file in the working directory.
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join(".env"), format!("HF_API_KEY={DOTENV_KEY}\n")).unwrap();
+    let mut env = vec![
+        ("ANTHROPIC_BASE_URL".to_owned(), server.url.clone()),
+        ("GOOGLE_BASE_URL".to_owned(), server.url.clone()),
+        ("OPENAI_BASE_URL".to_owned(), format!("{}/v1", server.url)),
+        ("XAI_BASE_URL".to_owned(), format!("{}/xai/v1", server.url)),
+        ("HF_BASE_URL".to_owned(), format!("{}/hf/v1", server.url)),
+    ];
+    for variable in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GOOGLE_API_KEY", "XAI_API_KEY"] {
+        env.push((variable.to_owned(), KEY.to_owned()));
+    }
+    let data_arg = data.path().display().to_string();
+    let mut logs = String::new();
+    for args in [
+        vec!["run", "--list", "--data", &data_arg],
+        vec!["run", "--dry-run", "--data", &data_arg],
+        vec!["-vvv", "run", "--no-progress", "--data", &data_arg, "--condition", "C1,C2"],
+        vec!["-vvv", "run", "--data", &data_arg, "--condition", "C1", "--retry-errors"],
+        vec!["validate", "--data", &data_arg],
+    ] {
+        let output = run_binary(args.iter().map(|arg| arg.to_string()).collect(), env.clone(), work.path()).await;
+        logs.push_str(&text(&output.stdout));
+        logs.push_str(&text(&output.stderr));
+    }
+
+    // The keys did reach the servers, in headers (so the test means something)...
+    let requests = server.requests();
+    assert!(requests.iter().any(|seen| seen.header("x-api-key") == Some(KEY)));
+    assert!(requests.iter().any(|seen| seen.header("x-goog-api-key") == Some(KEY)));
+    assert!(requests.iter().any(|seen| seen.header("authorization") == Some(&format!("Bearer {DOTENV_KEY}"))));
+    assert!(requests.iter().all(|seen| !seen.path.contains(KEY) && !seen.raw_body.contains(KEY)));
+    // ...and the runs produced answers, failures and logs that could have carried them.
+    assert!(logs.contains("[redacted]"), "the echoed keys were redacted, not absent:\n{logs}");
+    assert!(logs.contains("HF_API_KEY (set)"), "{logs}");
+    assert!(logs.contains("failed after"), "{logs}");
+    let mut files = Vec::new();
+    all_files(data.path(), &mut files);
+    assert!(files.len() > 10, "{files:?}");
+    for secret in [KEY, DOTENV_KEY] {
+        assert!(!logs.contains(secret), "a key is in the logs:\n{logs}");
+        for file in &files {
+            let content = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+            assert!(!content.contains(secret), "a key is in {}", file.display());
+        }
+    }
+    let claude = crate::support::read_results(&data.path().join("results/C1_english/claude_opus_4.5.json"));
+    assert!(claude.errors[0].message.contains("x-api-key=Some(\"[redacted]\")"), "{}", claude.errors[0].message);
+}

@@ -62,8 +62,7 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
     let questions = plan::read_questions(&config.data_dir)?;
     let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
     let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
-    let models_to_call = plan.models_to_call();
-    let resolved_keys = resolve_keys(&models_to_call, &keys);
+    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys);
     if config.action == RunAction::DryRun {
         print!("{}", describe_plan(&plan, &settings));
         if let Err(missing) = resolved_keys {
@@ -75,18 +74,43 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
         println!("{}", nothing_to_do(&plan));
         return Ok(ExitCode::SUCCESS);
     }
-    let resolved_keys = resolved_keys.map_err(anyhow::Error::new)?;
+    let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
+    println!("{}", summary.describe());
+    if summary.interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Loads the configuration, plans, and makes the pending calls of `config`, printing nothing (the
+/// action is ignored: this always calls). For embedding and the benchmark.
+pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
+    let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
+    let questions = plan::read_questions(&config.data_dir)?;
+    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
+    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
+    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys).map_err(anyhow::Error::new)?;
+    make_calls(&plan, &settings, resolved_keys, config.show_progress)
+}
+
+/// Makes the plan's pending calls on a runtime of their own; Ctrl-C stops them cleanly.
+fn make_calls(
+    plan: &Plan,
+    settings: &RunnerConfig,
+    resolved_keys: BTreeMap<String, Option<crate::secrets::Secret>>,
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     let summary = runtime.block_on(async {
         let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
         let mut clients = BTreeMap::new();
-        for model in &models_to_call {
+        for model in plan.models_to_call() {
             let key = resolved_keys.get(&model.name).cloned().flatten();
             clients.insert(
                 model.name.clone(),
-                Arc::new(ModelClient::new(model, key, &settings, &dispatcher, http.clone())),
+                Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())),
             );
         }
         let (cancel, cancelled) = watch::channel(false);
@@ -95,15 +119,13 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
                 let _ = cancel.send(true);
             }
         });
-        let summary = execute(&plan, &settings, &clients, dispatcher, cancelled, config.show_progress).await;
+        let summary = execute(plan, settings, &clients, dispatcher, cancelled, show_progress).await;
         interrupt.abort();
         summary
-    })?;
-    println!("{}", summary.describe());
-    if summary.interrupted {
-        return Ok(ExitCode::from(INTERRUPTED));
-    }
-    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    });
+    // Calls abandoned by an interrupt are not waited for.
+    runtime.shutdown_background();
+    summary
 }
 
 /// `.env` in the current directory, then in the dataset directory.

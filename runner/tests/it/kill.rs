@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::{MockServer, Reply, command, dataset, openai_answer, read_results, run_args, run_binary, text, write_config};
+use crate::support::{
+    MockServer, Reply, command, dataset, openai_answer, read_results, run_args, run_binary, text, write_config,
+};
 
 const QUESTIONS: u32 = 50;
 
@@ -36,7 +38,8 @@ fn answered(data: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
     let server = MockServer::start(|seen, _| {
-        Reply::json(200, openai_answer(&format!("answer: {}", crate::support::last_user_text(seen)))).after(Duration::from_millis(40))
+        Reply::json(200, openai_answer(&format!("answer: {}", crate::support::last_user_text(seen))))
+            .after(Duration::from_millis(40))
     })
     .await;
     let data = dataset(QUESTIONS);
@@ -52,7 +55,12 @@ async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
     // Kill three times, each after a few more answers have been saved.
     for round in 1..=3 {
         let before = answered(data.path());
-        let mut child = command().args(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = command()
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         while answered(data.path()) < before + 7 * round {
             assert!(Instant::now() < deadline, "round {round}: no progress");
@@ -88,7 +96,17 @@ async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
-    let validate =
-        run_binary(vec!["validate".into(), "--data".into(), data.path().display().to_string(), "--config".into(), config.display().to_string()], Vec::new(), data.path()).await;
+    let validate = run_binary(
+        vec![
+            "validate".into(),
+            "--data".into(),
+            data.path().display().to_string(),
+            "--config".into(),
+            config.display().to_string(),
+        ],
+        Vec::new(),
+        data.path(),
+    )
+    .await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
 }

@@ -9,8 +9,8 @@ use left_behind_shared::{Condition, ModelRegistry, results_path};
 use serde_json::json;
 
 use crate::support::{
-    MockServer, Reply, answer_any, command, dataset, local_model, openai_answer, read_results, run_args, run_binary, text,
-    write_config,
+    MockServer, Reply, answer_any, command, dataset, local_model, openai_answer, read_results, run_args, run_binary,
+    text, write_config,
 };
 
 const KEY: &str = "key-for-local-tests-1234";
@@ -109,20 +109,37 @@ async fn the_study_setup_against_local_servers_writes_the_studys_format() {
         })
         .expect("a Gemini request under C5");
     assert_eq!(gemini_c5.body["generationConfig"]["maxOutputTokens"], 2048);
-    let qwen = requests.iter().find(|seen| seen.body["model"] == "Qwen/Qwen3-235B-A22B-Instruct-2507:together").unwrap();
+    let qwen =
+        requests.iter().find(|seen| seen.body["model"] == "Qwen/Qwen3-235B-A22B-Instruct-2507:together").unwrap();
     assert!(qwen.path.starts_with("/hf/v1/chat/completions"));
-    let gpt_c1 = requests.iter().find(|seen| seen.body["model"] == "gpt-5.2" && seen.body["messages"][0]["role"] == "user").unwrap();
+    let gpt_c1 = requests
+        .iter()
+        .find(|seen| seen.body["model"] == "gpt-5.2" && seen.body["messages"][0]["role"] == "user")
+        .unwrap();
     assert_eq!(gpt_c1.body["max_completion_tokens"], 2048);
 
     // The output is readable by validate as it is.
-    let validate = run_binary(vec!["validate".into(), "--data".into(), data.path().display().to_string()], Vec::new(), data.path()).await;
+    let validate = run_binary(
+        vec!["validate".into(), "--data".into(), data.path().display().to_string()],
+        Vec::new(),
+        data.path(),
+    )
+    .await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
-    assert!(text(&validate.stdout).contains("40 results files (120 responses, 0 failed calls)"), "{}", text(&validate.stdout));
+    assert!(
+        text(&validate.stdout).contains("40 results files (120 responses, 0 failed calls)"),
+        "{}",
+        text(&validate.stdout)
+    );
 
     // Resume: nothing left, nothing called.
     let again = run_binary(plain_args(data.path(), &[]), env.clone(), data.path()).await;
     assert_eq!(again.status.code(), Some(0));
-    assert!(text(&again.stdout).starts_with("nothing to do: all 120 selected calls are answered"), "{}", text(&again.stdout));
+    assert!(
+        text(&again.stdout).starts_with("nothing to do: all 120 selected calls are answered"),
+        "{}",
+        text(&again.stdout)
+    );
     assert_eq!(server.request_count(), 120);
 
     // --force asks again what is selected, and replaces the answer in place.
@@ -151,8 +168,10 @@ async fn the_study_setup_against_local_servers_writes_the_studys_format() {
 async fn missing_keys_are_all_listed_before_any_call() {
     let server = MockServer::start(|seen, _| answer_any(seen)).await;
     let data = dataset(2);
-    let env: Vec<(String, String)> =
-        study_env(&server.url).into_iter().filter(|(name, _)| !name.ends_with("_API_KEY") || name == "ANTHROPIC_API_KEY").collect();
+    let env: Vec<(String, String)> = study_env(&server.url)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with("_API_KEY") || name == "ANTHROPIC_API_KEY")
+        .collect();
     let output = run_binary(plain_args(data.path(), &[]), env, data.path()).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
@@ -176,34 +195,63 @@ async fn dry_run_and_list_call_nothing() {
     let data = dataset(4);
     let config = write_config(data.path(), "", &local_model("local", &server.url));
     // One answer exists already.
-    let first = run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1", "--limit", "1"]), Vec::new(), data.path()).await;
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
-    assert_eq!(server.request_count(), 1);
-
-    let dry = run_binary(run_args(data.path(), &config, &["--dry-run", "--model", "local", "--condition", "C1,C2"]), Vec::new(), data.path()).await;
-    assert_eq!(dry.status.code(), Some(0));
-    let plan = text(&dry.stdout);
-    assert!(plan.contains("1 model x 2 conditions x 4 questions = 8 selected calls"), "{plan}");
-    assert!(plan.contains("results/C1_english/local.json    3 to call  (1 answered, 0 failed before)\n"), "{plan}");
-    assert!(plan.contains("results/C2_kazakh/local.json     4 to call  (0 answered, 0 failed before), new file\n"), "{plan}");
-    assert!(plan.contains("total: 7 calls to make, 1 already answered"), "{plan}");
-    let limited = run_binary(
-        run_args(data.path(), &config, &["--dry-run", "--model", "local", "--condition", "C4", "--question", "2-4", "--limit", "2"]),
+    let first = run_binary(
+        run_args(data.path(), &config, &["--model", "local", "--condition", "C1", "--limit", "1"]),
         Vec::new(),
         data.path(),
     )
     .await;
-    assert!(text(&limited.stdout).contains("1 model x 1 condition x 2 questions = 2 selected calls"), "{}", text(&limited.stdout));
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(server.request_count(), 1);
+
+    let dry = run_binary(
+        run_args(data.path(), &config, &["--dry-run", "--model", "local", "--condition", "C1,C2"]),
+        Vec::new(),
+        data.path(),
+    )
+    .await;
+    assert_eq!(dry.status.code(), Some(0));
+    let plan = text(&dry.stdout);
+    assert!(plan.contains("1 model x 2 conditions x 4 questions = 8 selected calls"), "{plan}");
+    assert!(plan.contains("results/C1_english/local.json    3 to call  (1 answered, 0 failed before)\n"), "{plan}");
+    assert!(
+        plan.contains("results/C2_kazakh/local.json     4 to call  (0 answered, 0 failed before), new file\n"),
+        "{plan}"
+    );
+    assert!(plan.contains("total: 7 calls to make, 1 already answered"), "{plan}");
+    let limited = run_binary(
+        run_args(
+            data.path(),
+            &config,
+            &["--dry-run", "--model", "local", "--condition", "C4", "--question", "2-4", "--limit", "2"],
+        ),
+        Vec::new(),
+        data.path(),
+    )
+    .await;
+    assert!(
+        text(&limited.stdout).contains("1 model x 1 condition x 2 questions = 2 selected calls"),
+        "{}",
+        text(&limited.stdout)
+    );
     // A dry run of models without keys says so, and still calls nothing.
-    let keyless = run_binary(run_args(data.path(), &config, &["--dry-run", "--model", "qwen3"]), Vec::new(), data.path()).await;
+    let keyless =
+        run_binary(run_args(data.path(), &config, &["--dry-run", "--model", "qwen3"]), Vec::new(), data.path()).await;
     assert_eq!(keyless.status.code(), Some(0));
-    assert!(text(&keyless.stdout).contains("note: a real run would stop here: 1 API key is missing"), "{}", text(&keyless.stdout));
+    assert!(
+        text(&keyless.stdout).contains("note: a real run would stop here: 1 API key is missing"),
+        "{}",
+        text(&keyless.stdout)
+    );
 
     let list = run_binary(run_args(data.path(), &config, &["--list"]), Vec::new(), data.path()).await;
     assert_eq!(list.status.code(), Some(0));
     let listing = text(&list.stdout);
     assert!(listing.contains("models (9):"), "{listing}");
-    assert!(listing.contains("qwen3             huggingface        Qwen/Qwen3-235B-A22B-Instruct-2507 (via together)"), "{listing}");
+    assert!(
+        listing.contains("qwen3             huggingface        Qwen/Qwen3-235B-A22B-Instruct-2507 (via together)"),
+        "{listing}"
+    );
     assert!(listing.contains(&format!("local             openai-compatible  local/local")), "{listing}");
     assert!(listing.contains("HF_API_KEY (missing)") && listing.contains("no key"), "{listing}");
     assert!(listing.contains("C2  Kazakh     results/C2_kazakh"), "{listing}");
@@ -213,7 +261,10 @@ async fn dry_run_and_list_call_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
-    let server = MockServer::start(|seen, _| Reply::json(200, openai_answer(&format!("new {}", crate::support::last_user_text(seen))))).await;
+    let server = MockServer::start(|seen, _| {
+        Reply::json(200, openai_answer(&format!("new {}", crate::support::last_user_text(seen))))
+    })
+    .await;
     let data = dataset(3);
     let config = write_config(data.path(), "", &local_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
@@ -239,7 +290,9 @@ async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
         "run_by": "someone"
     });
     std::fs::write(&file, serde_json::to_string_pretty(&existing).unwrap()).unwrap();
-    let output = run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path()).await;
+    let output =
+        run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path())
+            .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let asked: Vec<String> = server.requests().iter().map(crate::support::last_user_text).collect();
     assert_eq!(asked.len(), 2);
@@ -268,9 +321,13 @@ async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
     let other = write_config(
         data.path(),
         "",
-        &format!("[models.local]\nprovider = \"openai-compatible\"\nbase_url = \"{}/v1\"\nmodel_id = \"another/model\"\n", server.url),
+        &format!(
+            "[models.local]\nprovider = \"openai-compatible\"\nbase_url = \"{}/v1\"\nmodel_id = \"another/model\"\n",
+            server.url
+        ),
     );
-    let refused = run_binary(run_args(data.path(), &other, &["--model", "local", "--force"]), Vec::new(), data.path()).await;
+    let refused =
+        run_binary(run_args(data.path(), &other, &["--model", "local", "--force"]), Vec::new(), data.path()).await;
     assert_eq!(refused.status.code(), Some(1));
     let stderr = text(&refused.stderr);
     assert!(
@@ -283,7 +340,8 @@ async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
-    let server = MockServer::start(|_, _| Reply::json(200, openai_answer("slow")).after(Duration::from_millis(250))).await;
+    let server =
+        MockServer::start(|_, _| Reply::json(200, openai_answer("slow")).after(Duration::from_millis(250))).await;
     let data = dataset(20);
     let config = write_config(data.path(), "concurrency = 2", &local_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
@@ -308,7 +366,9 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     assert!(partial.responses.len() < 20, "stopped early");
     assert!(partial.errors.is_empty(), "an interrupted call is not a failure");
 
-    let output = run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path()).await;
+    let output =
+        run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path())
+            .await;
     assert_eq!(output.status.code(), Some(0));
     let complete = read_results(&file);
     let ids: Vec<u32> = complete.responses.iter().map(|response| response.question_id).collect();

@@ -51,7 +51,11 @@ async fn keys_never_reach_files_or_logs() {
     })
     .await;
     let data = dataset(2);
-    std::fs::write(data.path().join("left-behind.toml"), "[run]\nmax_attempts = 2\nretry_base_delay_ms = 5\nretry_max_delay_ms = 10\n").unwrap();
+    std::fs::write(
+        data.path().join("left-behind.toml"),
+        "[run]\nmax_attempts = 2\nretry_base_delay_ms = 5\nretry_max_delay_ms = 10\n",
+    )
+    .unwrap();
     // The Hugging Face key comes from a .env file in the working directory.
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join(".env"), format!("HF_API_KEY={DOTENV_KEY}\n")).unwrap();

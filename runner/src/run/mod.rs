@@ -354,7 +354,7 @@ fn nothing_to_do(plan: &Plan) -> String {
 
 /// `8 models x 5 conditions x 50 questions`
 fn grid(models: usize, conditions: usize, questions: usize) -> String {
-    use crate::validate::plural;
+    use left_behind_shared::plural;
     format!("{} x {} x {}", plural(models, "model"), plural(conditions, "condition"), plural(questions, "question"))
 }
 
@@ -460,8 +460,8 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
         )),
         _ => text.push_str(&format!(
             "calls: {} x {} x each question (no {} in {} yet)\n",
-            crate::validate::plural(models.len(), "model"),
-            crate::validate::plural(conditions.len(), "condition"),
+            left_behind_shared::plural(models.len(), "model"),
+            left_behind_shared::plural(conditions.len(), "condition"),
             left_behind_shared::QUESTIONS_PATH,
             config.data_dir.display()
         )),

@@ -479,15 +479,15 @@ fn check_numbers(section: &ModelSection) -> anyhow::Result<()> {
     if section.concurrency == Some(0) {
         anyhow::bail!("concurrency must be at least 1");
     }
-    if let Some(temperature) = section.temperature {
-        if !(temperature.is_finite() && (0.0..=2.0).contains(&temperature)) {
-            anyhow::bail!("temperature must be between 0 and 2");
-        }
+    if let Some(temperature) = section.temperature
+        && !(temperature.is_finite() && (0.0..=2.0).contains(&temperature))
+    {
+        anyhow::bail!("temperature must be between 0 and 2");
     }
-    if let Some(variable) = &section.api_key_env {
-        if variable.is_empty() || !variable.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            anyhow::bail!("api_key_env must name an environment variable (letters, digits, '_'), not hold a key");
-        }
+    if let Some(variable) = &section.api_key_env
+        && (variable.is_empty() || !variable.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        anyhow::bail!("api_key_env must name an environment variable (letters, digits, '_'), not hold a key");
     }
     Ok(())
 }

@@ -19,7 +19,8 @@ fn file(text: &str) -> anyhow::Result<RunnerConfig> {
 fn the_defaults_are_the_study() {
     let config = RunnerConfig::built_in(&no_env).unwrap();
     assert_eq!(config.registry(), ModelRegistry::study());
-    let summary: Vec<(&str, ProviderKind, &str, Option<&str>, &str, Option<&str>)> = config
+    type Row<'a> = (&'a str, ProviderKind, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
+    let summary: Vec<Row> = config
         .models
         .iter()
         .map(|model| {
@@ -222,7 +223,7 @@ fn keys_come_from_the_environment_first_then_dotenv_and_are_never_printed() {
     let from_env = KeySource::from_map(BTreeMap::from([("HF_API_KEY".to_owned(), "from-env-hf".to_owned())]));
     assert_eq!(from_env.get("HF_API_KEY").unwrap().expose(), "from-env-hf");
     assert!(from_env.get("OPENAI_API_KEY").is_none());
-    let mixed = KeySource::from_environment(&[dotenv.clone()]).unwrap();
+    let mixed = KeySource::from_environment(std::slice::from_ref(&dotenv)).unwrap();
     assert_eq!(mixed.dotenv_files, [dotenv]);
     let secret = mixed.get("OPENAI_API_KEY").unwrap();
     assert_eq!(secret.expose(), "from-dotenv-openai");

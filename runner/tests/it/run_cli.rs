@@ -252,7 +252,7 @@ async fn dry_run_and_list_call_nothing() {
         listing.contains("qwen3             huggingface        Qwen/Qwen3-235B-A22B-Instruct-2507 (via together)"),
         "{listing}"
     );
-    assert!(listing.contains(&format!("local             openai-compatible  local/local")), "{listing}");
+    assert!(listing.contains("local             openai-compatible  local/local"), "{listing}");
     assert!(listing.contains("HF_API_KEY (missing)") && listing.contains("no key"), "{listing}");
     assert!(listing.contains("C2  Kazakh     results/C2_kazakh"), "{listing}");
     assert!(listing.contains("calls: 9 models x 5 conditions x 4 questions = 180"), "{listing}");

@@ -444,6 +444,7 @@ pub fn command() -> std::process::Command {
         "XAI_BASE_URL",
         "HF_BASE_URL",
         "RUST_LOG",
+        "LEFT_BEHIND_SOURCE",
     ] {
         command.env_remove(variable);
     }

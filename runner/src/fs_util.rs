@@ -28,6 +28,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Removes the temporary files [`write_atomic`] left beside `path` when a process writing it was
+/// killed between creating and renaming one. Call only while no other writer of `path` runs.
+pub fn remove_stale_temporaries(path: &Path) -> anyhow::Result<usize> {
+    let (Some(parent), Some(file_name)) = (path.parent(), path.file_name()) else { return Ok(0) };
+    let prefix = format!(".{}.", file_name.to_string_lossy());
+    let entries = match std::fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error).with_context(|| format!("cannot list {}", parent.display())),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", parent.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") && entry.path().is_file() {
+            std::fs::remove_file(entry.path()).with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Gives the new file the permissions of the file it replaces, or rw-r--r-- for a new file.
 #[cfg(unix)]
 fn set_shared_permissions(file: &std::fs::File, target: &Path) {

@@ -178,6 +178,11 @@ async fn execute(
     let mut writers = Vec::new();
     let mut calls = JoinSet::new();
     for file in plan.files.iter().filter(|file| !file.pending.is_empty()) {
+        // A run killed mid-write leaves its temporary file; this run is now the file's only writer.
+        let stale = crate::fs_util::remove_stale_temporaries(&file.path)?;
+        if stale > 0 {
+            tracing::info!("removed {stale} temporary files a killed run left beside {}", file.relative_path);
+        }
         let initial = file.existing.clone().unwrap_or_else(|| new_results_file(file, settings));
         let (handle, join) = writer::spawn(file.path.clone(), initial);
         writers.push((file.relative_path.clone(), join));

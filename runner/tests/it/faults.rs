@@ -209,18 +209,7 @@ async fn a_later_run_retries_recorded_failures_and_validate_counts_them() {
         (2, Some(503), 2)
     );
 
-    let validate = run_binary(
-        vec![
-            "validate".into(),
-            "--data".into(),
-            data.path().display().to_string(),
-            "--config".into(),
-            config.display().to_string(),
-        ],
-        Vec::new(),
-        data.path(),
-    )
-    .await;
+    let validate = crate::support::validate_with_config(data.path(), &config).await;
     let report = text(&validate.stdout);
     assert!(report.contains("(2 responses, 1 failed calls)"), "{report}");
     assert!(report.contains("1 call failed and hold no answer (questions 2)"), "{report}");

@@ -290,10 +290,14 @@ async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
         "run_by": "someone"
     });
     std::fs::write(&file, serde_json::to_string_pretty(&existing).unwrap()).unwrap();
+    // What a run killed between writing and renaming leaves behind.
+    let stale = file.with_file_name(".local.json.Ab12Cd.tmp");
+    std::fs::write(&stale, "{\"model\": \"lo").unwrap();
     let output =
         run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path())
             .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!stale.exists(), "the stale temporary file is removed");
     let asked: Vec<String> = server.requests().iter().map(crate::support::last_user_text).collect();
     assert_eq!(asked.len(), 2);
     assert!(!asked.contains(&"English question 2?".to_owned()));

@@ -477,6 +477,12 @@ pub fn run_args(data: &Path, config: &Path, extra: &[&str]) -> Vec<String> {
     args
 }
 
+/// `left-behind validate` over `data` with `config`.
+pub async fn validate_with_config(data: &Path, config: &Path) -> Output {
+    let args = ["validate", "--data", path_str(data), "--config", path_str(config)].map(str::to_owned).to_vec();
+    run_binary(args, Vec::new(), data).await
+}
+
 /// Reads and parses a results file (panics with the file's text if it is not valid).
 pub fn read_results(path: &Path) -> left_behind_shared::ResultsFile {
     let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));

@@ -93,7 +93,8 @@ pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
     make_calls(&plan, &settings, resolved_keys, config.show_progress)
 }
 
-/// Makes the plan's pending calls on a runtime of their own; Ctrl-C stops them cleanly.
+/// Makes the plan's pending calls on a runtime of their own; Ctrl-C, or a file that cannot be saved,
+/// stops them cleanly.
 fn make_calls(
     plan: &Plan,
     settings: &RunnerConfig,
@@ -114,12 +115,14 @@ fn make_calls(
             );
         }
         let (cancel, cancelled) = watch::channel(false);
+        let cancel = Arc::new(cancel);
+        let on_interrupt = cancel.clone();
         let interrupt = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = cancel.send(true);
+                let _ = on_interrupt.send(true);
             }
         });
-        let summary = execute(plan, settings, &clients, dispatcher, cancelled, show_progress).await;
+        let summary = execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await;
         interrupt.abort();
         summary
     });
@@ -170,7 +173,7 @@ async fn execute(
     settings: &RunnerConfig,
     clients: &BTreeMap<String, Arc<ModelClient>>,
     dispatcher: Arc<Dispatcher>,
-    cancelled: watch::Receiver<bool>,
+    (cancel, cancelled): (Arc<watch::Sender<bool>>, watch::Receiver<bool>),
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
     let planned = plan.pending_calls();
@@ -184,7 +187,7 @@ async fn execute(
             tracing::info!("removed {stale} temporary files a killed run left beside {}", file.relative_path);
         }
         let initial = file.existing.clone().unwrap_or_else(|| new_results_file(file, settings));
-        let (handle, join) = writer::spawn(file.path.clone(), initial);
+        let (handle, join) = writer::spawn(file.path.clone(), initial, cancel.clone());
         writers.push((file.relative_path.clone(), join));
         let bar = progress.add_bar(&format!("{} {}", file.condition, file.model.name), file.pending.len() as u64);
         let client = clients.get(&file.model.name).expect("a client for every model with pending calls").clone();

@@ -4,10 +4,11 @@
 //! the file on disk is always a complete, valid document.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use left_behind_shared::{ResponseRecord, ResultsFile, RunError};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::fs_util::write_atomic;
@@ -29,10 +30,22 @@ pub struct Written {
     pub failures: usize,
 }
 
-/// Starts the writer of `path`, beginning from `file`.
-pub fn spawn(path: PathBuf, file: ResultsFile) -> (WriterHandle, JoinHandle<anyhow::Result<Written>>) {
+/// Starts the writer of `path`, beginning from `file`. If a save fails, the writer sets `stop` (no
+/// point making calls whose answers cannot be kept) and ends with the error.
+pub fn spawn(
+    path: PathBuf,
+    file: ResultsFile,
+    stop: Arc<watch::Sender<bool>>,
+) -> (WriterHandle, JoinHandle<anyhow::Result<Written>>) {
     let (sender, receiver) = mpsc::unbounded_channel();
-    (sender, tokio::spawn(write_loop(path, file, receiver)))
+    let task = tokio::spawn(async move {
+        let result = write_loop(path, file, receiver).await;
+        if result.is_err() {
+            let _ = stop.send(true);
+        }
+        result
+    });
+    (sender, task)
 }
 
 async fn write_loop(

@@ -255,6 +255,12 @@ async fn errors_sort_into_retryable_and_final() {
             Reply::json(429, json!({ "error": { "message": "slow down" } })).with_header("retry-after", "7")
         }
         "/429ms/chat/completions" => Reply::json(429, json!({})).with_header("retry-after-ms", "250"),
+        "/429date/chat/completions" => {
+            // An HTTP date (RFC 9110) a minute from now.
+            let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60);
+            Reply::json(429, json!({}))
+                .with_header("retry-after", &at.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        }
         "/529/chat/completions" => Reply::json(
             529,
             json!({ "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" } }),
@@ -277,6 +283,11 @@ async fn errors_sort_into_retryable_and_final() {
     assert_eq!(rate_limited.status(), Some(429));
     assert!(rate_limited.to_string().contains("slow down"), "{rate_limited}");
     assert_eq!(call("429ms").await.retry_after(), Some(std::time::Duration::from_millis(250)));
+    let by_date = call("429date").await.retry_after().unwrap();
+    assert!(
+        by_date > std::time::Duration::from_secs(57) && by_date <= std::time::Duration::from_secs(60),
+        "{by_date:?}"
+    );
     let overloaded = call("529").await;
     assert!(
         matches!(&overloaded, ProviderError::Server { status: 529, message } if message == "Overloaded"),

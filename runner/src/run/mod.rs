@@ -208,8 +208,10 @@ async fn execute(
             let overall = progress.overall().clone();
             calls.spawn(async move {
                 let outcome = tokio::select! {
-                    outcome = job.call(&dispatcher) => outcome,
+                    // Cancellation first: once stopped, no call waiting for a slot sends its request.
+                    biased;
                     _ = cancelled.wait_for(|cancelled| *cancelled) => return CallResult::Cancelled,
+                    outcome = job.call(&dispatcher) => outcome,
                 };
                 let result = match &outcome {
                     Recorded::Answer(_) => CallResult::Answered,

@@ -367,16 +367,25 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("interrupted:") && stdout.contains("run the same command again to finish"), "{stdout}");
     let partial = read_results(&file);
-    assert!(partial.responses.len() < 20, "stopped early");
-    assert!(partial.errors.is_empty(), "an interrupted call is not a failure");
+    // Let the server finish reading any request sent just before the exit, so that it is counted.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let first_run_requests = server.request_count();
+    assert!(partial.responses.len() < 20, "stopped early: {stdout}");
+    // At most the two calls in flight (the concurrency) were cut off unanswered.
+    assert!(
+        first_run_requests - partial.responses.len() <= 2,
+        "{first_run_requests} requests, {} answers",
+        partial.responses.len()
+    );
+    assert!(partial.errors.is_empty(), "an interrupted call is not a failure: {:?}", partial.errors);
 
     let output =
         run_binary(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]), Vec::new(), data.path())
             .await;
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
     let complete = read_results(&file);
     let ids: Vec<u32> = complete.responses.iter().map(|response| response.question_id).collect();
     assert_eq!(ids, (1..=20).collect::<Vec<u32>>());
-    // Only the calls in flight at the interrupt were asked twice.
-    assert!(server.request_count() <= 22, "{} requests", server.request_count());
+    // The second run asked exactly what was missing.
+    assert_eq!(server.request_count() - first_run_requests, 20 - partial.responses.len());
 }

@@ -69,7 +69,11 @@ pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
         .map(|results| (results.relative_path(), results.errors.len()))
         .collect();
     for (file, count) in &run_errors {
-        headline.push(format!("{file}: {count} failed calls hold no answer and are not graded"));
+        let (holds, is) = if *count == 1 { ("holds", "is") } else { ("hold", "are") };
+        headline.push(format!(
+            "{file}: {} {holds} no answer and {is} not graded",
+            left_behind_shared::plural(*count, "failed call")
+        ));
     }
 
     match &config.out {

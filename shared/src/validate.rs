@@ -149,8 +149,9 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
                 Problem::warning(
                     &file,
                     format!(
-                        "{} failed and hold no answer (questions {}); `left-behind run` retries them",
+                        "{} failed and {} no answer (questions {}); `left-behind run` retries them",
                         plural(results.errors.len(), "call"),
+                        if results.errors.len() == 1 { "holds" } else { "hold" },
                         id_list(&ids)
                     ),
                 )

@@ -212,7 +212,7 @@ async fn a_later_run_retries_recorded_failures_and_validate_counts_them() {
     let validate = crate::support::validate_with_config(data.path(), &config).await;
     let report = text(&validate.stdout);
     assert!(report.contains("(2 responses, 1 failed calls)"), "{report}");
-    assert!(report.contains("1 call failed and hold no answer (questions 2)"), "{report}");
+    assert!(report.contains("1 call failed and holds no answer (questions 2)"), "{report}");
 
     // --retry-errors asks only the failed question; the file then has all three, in order.
     healthy.store(true, Ordering::SeqCst);

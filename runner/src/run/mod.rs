@@ -21,12 +21,13 @@ use tokio::task::JoinSet;
 
 use crate::config::{self, RunnerConfig};
 use crate::dispatch::Dispatcher;
+use crate::interrupt::block_on_interruptible;
 use crate::model_client::{ModelClient, resolve_keys};
 use crate::progress::Progress;
 use crate::providers::{self, SystemPrompt};
 use crate::secrets::KeySource;
 pub use plan::{FilePlan, Plan, RunMode, Selection};
-use writer::Recorded;
+use writer::{Recorded, ResultsDocument};
 
 /// What `run` should do, after the command line was checked.
 #[derive(Debug, Clone)]
@@ -101,9 +102,7 @@ fn make_calls(
     resolved_keys: BTreeMap<String, Option<crate::secrets::Secret>>,
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    let summary = runtime.block_on(async {
+    block_on_interruptible(|cancel, cancelled| async move {
         let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
         let mut clients = BTreeMap::new();
@@ -114,25 +113,12 @@ fn make_calls(
                 Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())),
             );
         }
-        let (cancel, cancelled) = watch::channel(false);
-        let cancel = Arc::new(cancel);
-        let on_interrupt = cancel.clone();
-        let interrupt = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = on_interrupt.send(true);
-            }
-        });
-        let summary = execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await;
-        interrupt.abort();
-        summary
-    });
-    // Calls abandoned by an interrupt are not waited for.
-    runtime.shutdown_background();
-    summary
+        execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await
+    })
 }
 
 /// `.env` in the current directory, then in the dataset directory.
-fn dotenv_candidates(data_dir: &std::path::Path) -> Vec<PathBuf> {
+pub(crate) fn dotenv_candidates(data_dir: &std::path::Path) -> Vec<PathBuf> {
     let mut candidates = vec![PathBuf::from(".env")];
     candidates.push(data_dir.join(".env"));
     candidates
@@ -187,7 +173,8 @@ async fn execute(
             tracing::info!("removed {stale} temporary files a killed run left beside {}", file.relative_path);
         }
         let initial = file.existing.clone().unwrap_or_else(|| new_results_file(file, settings));
-        let (handle, join) = writer::spawn(file.path.clone(), initial, cancel.clone());
+        let document = ResultsDocument { path: file.path.clone(), file: initial };
+        let (handle, join) = crate::writer::spawn(document, cancel.clone());
         writers.push((file.relative_path.clone(), join));
         let bar = progress.add_bar(&format!("{} {}", file.condition, file.model.name), file.pending.len() as u64);
         let client = clients.get(&file.model.name).expect("a client for every model with pending calls").clone();

@@ -27,6 +27,11 @@
 //! system_prompt = "..."         # "" sends none
 //! ```
 //!
+//! `grade`'s judge is a built-in entry too, [`DEFAULT_JUDGE`] (the study's grader, Claude Sonnet 4.5),
+//! kept apart from the models that answer: `run` never calls it and reports never list it. A
+//! `[models."claude_sonnet_4.5"]` table changes it like a built-in model; `grade --judge NAME` picks
+//! any other entry instead.
+//!
 //! Parsing is pure: [`parse`] takes the text and a lookup for environment variables (the base-URL
 //! overrides ANTHROPIC_BASE_URL, OPENAI_BASE_URL, GOOGLE_BASE_URL, XAI_BASE_URL, HF_BASE_URL), so
 //! tests need not touch the process environment.
@@ -49,6 +54,13 @@ pub const CONFIG_FILE_NAME: &str = "left-behind.toml";
 pub const DEFAULT_MAX_TOKENS: u32 = 2048;
 /// Requests in flight per provider endpoint unless configured.
 pub const DEFAULT_PROVIDER_CONCURRENCY: usize = 8;
+/// The name of `grade`'s built-in judge.
+pub const DEFAULT_JUDGE: &str = "claude_sonnet_4.5";
+/// The study's judge: Claude Sonnet 4.5 on Anthropic's API, at most 250 output tokens (a verdict is
+/// a short JSON object), temperature 0 (the same answer to the same question).
+pub const DEFAULT_JUDGE_MODEL_ID: &str = "claude-sonnet-4-5-20250929";
+pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 250;
+pub const DEFAULT_JUDGE_TEMPERATURE: f32 = 0.0;
 
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +69,8 @@ pub struct RunnerConfig {
     pub source: ConfigSource,
     /// Built-in models first (in the study's order), then the file's own, in file order.
     pub models: Vec<ModelEntry>,
+    /// `grade`'s default judge ([`DEFAULT_JUDGE`]): not one of the models that answer.
+    pub judge: ModelEntry,
     /// The five conditions, in order.
     pub conditions: Vec<ConditionEntry>,
     pub dispatch: DispatchPolicy,
@@ -144,6 +158,24 @@ impl RunnerConfig {
     /// The model named `name`.
     pub fn model(&self, name: &str) -> Option<&ModelEntry> {
         self.models.iter().find(|model| model.name == name)
+    }
+
+    /// The judge for `grade`: the model named `name` (the built-in judge's name included), or the
+    /// built-in judge when no name is given.
+    pub fn judge(&self, name: Option<&str>) -> anyhow::Result<&ModelEntry> {
+        let Some(name) = name else { return Ok(&self.judge) };
+        if name == self.judge.name {
+            return Ok(&self.judge);
+        }
+        self.model(name).with_context(|| {
+            let known: Vec<&str> = self.models.iter().map(|model| model.name.as_str()).collect();
+            format!(
+                "unknown judge {name:?} in {}: the built-in judge is {}; other models: {}",
+                self.source,
+                self.judge.name,
+                known.join(", ")
+            )
+        })
     }
 
     pub fn condition(&self, condition: Condition) -> &ConditionEntry {
@@ -354,6 +386,7 @@ fn resolve(
 
     let mut models: Vec<ModelEntry> =
         ModelRegistry::study().models.iter().map(|info| built_in_entry(info, env)).collect::<anyhow::Result<_>>()?;
+    let mut judge = default_judge(env)?;
     for (name, section) in file.models.0 {
         let place = format!("models.{}", quote_key(&name));
         check_model_name(&name).with_context(|| format!("{source}: {place}"))?;
@@ -362,6 +395,9 @@ fn resolve(
                 let merged =
                     apply_section(models[index].clone(), section, env).with_context(|| format!("{source}: {place}"))?;
                 models[index] = merged;
+            }
+            None if name == judge.name => {
+                judge = apply_section(judge, section, env).with_context(|| format!("{source}: {place}"))?;
             }
             None => {
                 let entry = new_entry(&name, section, env).with_context(|| format!("{source}: {place}"))?;
@@ -384,7 +420,7 @@ fn resolve(
         }
     }
 
-    Ok(RunnerConfig { source, models, conditions, dispatch, provider_concurrency })
+    Ok(RunnerConfig { source, models, judge, conditions, dispatch, provider_concurrency })
 }
 
 fn at_least_one(value: Option<usize>, field: &str, source: &ConfigSource) -> anyhow::Result<Option<usize>> {
@@ -435,6 +471,27 @@ fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<String>) -> any
         provider_route: info.provider_route.clone(),
         max_tokens: DEFAULT_MAX_TOKENS,
         temperature: None,
+        concurrency: None,
+        built_in: true,
+    })
+}
+
+/// The study's judge, reached like the built-in Anthropic model (ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY).
+fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEntry> {
+    let provider = ProviderKind::Anthropic;
+    let (base_url, base_url_origin) = base_url(provider, None, env)?;
+    Ok(ModelEntry {
+        name: DEFAULT_JUDGE.to_owned(),
+        display_name: "Claude Sonnet 4.5 (judge)".to_owned(),
+        provider,
+        model_id: DEFAULT_JUDGE_MODEL_ID.to_owned(),
+        base_url,
+        base_url_origin,
+        api_key_env: provider.key_variable().map(str::to_owned),
+        category: ModelCategory::Unassigned,
+        provider_route: None,
+        max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
+        temperature: Some(DEFAULT_JUDGE_TEMPERATURE),
         concurrency: None,
         built_in: true,
     })

@@ -173,6 +173,37 @@ system_prompt = ""
 }
 
 #[test]
+fn the_judge_is_built_in_apart_from_the_models_that_answer() {
+    let env = |name: &str| (name == "ANTHROPIC_BASE_URL").then(|| "http://127.0.0.1:9001".to_owned());
+    let config = RunnerConfig::built_in(&env).unwrap();
+    let judge = config.judge(None).unwrap();
+    assert_eq!(
+        (judge.name.as_str(), judge.provider, judge.model_id.as_str(), judge.api_key_env.as_deref()),
+        ("claude_sonnet_4.5", ProviderKind::Anthropic, "claude-sonnet-4-5-20250929", Some("ANTHROPIC_API_KEY"))
+    );
+    assert_eq!((judge.max_tokens, judge.temperature), (250, Some(0.0)));
+    assert_eq!(
+        (judge.base_url.as_str(), judge.base_url_origin.as_str()),
+        ("http://127.0.0.1:9001/", "ANTHROPIC_BASE_URL")
+    );
+    // Not a model that answers: run does not call it, reports do not list it.
+    assert!(config.model("claude_sonnet_4.5").is_none());
+    assert_eq!(config.registry(), ModelRegistry::study());
+    assert_eq!(config.judge(Some("claude_sonnet_4.5")).unwrap(), judge);
+    assert_eq!(config.judge(Some("gpt_5.2")).unwrap().model_id, "gpt-5.2");
+    let unknown = format!("{:#}", config.judge(Some("gpt_4")).unwrap_err());
+    assert!(unknown.starts_with("unknown judge \"gpt_4\" in the built-in defaults"), "{unknown}");
+
+    // The file changes it like a built-in model, and it stays a judge.
+    let changed = file("[models.\"claude_sonnet_4.5\"]\nmax_tokens = 400\nconcurrency = 2\n").unwrap();
+    assert_eq!(
+        (changed.judge.max_tokens, changed.judge.concurrency, changed.judge.temperature),
+        (400, Some(2), Some(0.0))
+    );
+    assert_eq!(changed.models.len(), 8);
+}
+
+#[test]
 fn mistakes_name_the_place() {
     let error = |text: &str| format!("{:#}", file(text).unwrap_err());
     let unknown = error(

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use left_behind_shared::Condition;
+use left_behind_shared::{Condition, GradingSelection};
 
 use crate::data_dir;
 use crate::fetch::{FetchConfig, Source};
+use crate::grade::GradeConfig;
 use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
 use crate::run::{RunAction, RunConfig, RunMode, Selection};
@@ -37,6 +38,8 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Ask the models the questions and store their answers in results/ (resumable).
     Run(RunArgs),
+    /// Grade the responses with an LLM judge into grades/ (resumable; every judge call kept for audit).
+    Grade(GradeArgs),
 }
 
 /// The dataset directory shared by the commands that read data.
@@ -233,6 +236,52 @@ fn parse_condition(text: &str) -> Result<Condition, String> {
         let known: Vec<&str> = Condition::ALL.iter().map(|condition| condition.id()).collect();
         format!("unknown condition {text:?} (expected one of {})", known.join(", "))
     })
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The judge: any model of the configuration. Default: the built-in judge, claude_sonnet_4.5
+    /// (Anthropic claude-sonnet-4-5-20250929, the study's).
+    #[arg(long, value_name = "NAME")]
+    pub judge: Option<String>,
+    /// Only the responses of these models (names as in results/). Repeat or separate with commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Only these conditions (C1..C5 or directory names). Repeat or separate with commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', value_parser = parse_condition)]
+    pub conditions: Vec<Condition>,
+    /// Grade again responses that have a grade (the new grade replaces the old one).
+    #[arg(long)]
+    pub force: bool,
+    /// Count what needs grading, without calling the judge.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl GradeArgs {
+    pub fn into_config(self) -> anyhow::Result<GradeConfig> {
+        let mut models = self.models;
+        models.sort();
+        models.dedup();
+        let mut conditions = self.conditions;
+        conditions.sort();
+        conditions.dedup();
+        Ok(GradeConfig {
+            data_dir: self.data.resolve()?,
+            config_path: self.config.config,
+            judge: self.judge,
+            selection: GradingSelection { conditions, models, force: self.force },
+            dry_run: self.dry_run,
+            show_progress: !self.no_progress,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

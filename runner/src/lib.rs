@@ -1,7 +1,7 @@
 //! The `left-behind` command as a library: the binary (`main.rs`) only parses the command line and
 //! dispatches; the integration tests and the benchmark drive the same modules.
 //!
-//! Commands: [`fetch`], [`validate`], [`report`], [`metrics`], [`run`]. Calling models:
+//! Commands: [`fetch`], [`validate`], [`report`], [`metrics`], [`run`], [`grade`]. Calling models:
 //! [`config`] (which models, how), [`secrets`] (their keys), [`providers`] (one module per API behind
 //! one trait), [`dispatch`] (concurrency, retries, rate limits), [`model_client`] (a configured model
 //! ready to call). Saving what calls return: [`writer`] (one writer per file), [`fs_util`] (atomic
@@ -14,6 +14,7 @@ pub mod data_dir;
 pub mod dispatch;
 pub mod fetch;
 pub mod fs_util;
+pub mod grade;
 pub mod interrupt;
 pub mod metrics;
 pub mod model_client;

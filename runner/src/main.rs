@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use left_behind_runner::{cli, fetch, metrics, progress, report, run, validate};
+use left_behind_runner::{cli, fetch, grade, metrics, progress, report, run, validate};
 
 fn main() -> ExitCode {
     match try_main() {
@@ -29,6 +29,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         cli::Command::Report(args) => report::run(args.into_config()?),
         cli::Command::Metrics(args) => metrics::run(args.into_config()?),
         cli::Command::Run(args) => run::run(args.into_config()?),
+        cli::Command::Grade(args) => grade::grade(args.into_config()?),
     }
 }
 

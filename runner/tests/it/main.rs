@@ -6,6 +6,7 @@ mod config;
 mod dispatch;
 mod faults;
 mod fetch;
+mod grade;
 mod kill;
 mod metrics;
 mod providers_wire;

@@ -1,7 +1,7 @@
 //! `left-behind metrics` on small hand-made datasets: the summaries, the CSV and JSON rows, the
 //! condition filter, failed calls left out, and the detector-vs-judge audit.
 
-use crate::support::{GRADES_HEADER, QUESTIONS, left_behind, path_str, stderr, stdout, write};
+use crate::support::{GRADES_HEADER, QUESTIONS, left_behind, path_str, results_with, stderr, stdout, write};
 
 const KAZAKH: &str = "Домбыра — қазақтың екі ішекті музыкалық аспабы. Ол күй орындауға арналған.";
 const KYRGYZ: &str = "Домбра — эки кылдуу музыкалык аспап. Бул аспап жана комуз үчүн абдан маанилүү.";
@@ -9,42 +9,20 @@ const MONGOLIAN: &str = "Домбыр бол хоёр утастай хөгжм�
 const TRANSFER: &str =
     "1. Translate: What is a dombra?\n2. Answer: A two-stringed lute.\n3-қадам: Домбыра — қазақтың екі ішекті аспабы.";
 
-fn results(condition: &str, language: &str, model: &str, answers: &[(u32, &str)], failed: &[u32]) -> String {
-    let responses: Vec<serde_json::Value> = answers
-        .iter()
-        .map(|(id, text)| {
-            serde_json::json!({
-                "question_id": id, "category": if *id == 1 { "neutral_factual" } else { "kazakh_cultural" },
-                "question_text": "q", "response": text, "reference_answer": null, "response_time_seconds": 2.5,
-            })
-        })
-        .collect();
-    let errors: Vec<serde_json::Value> = failed
-        .iter()
-        .map(|id| {
-            serde_json::json!({
-                "question_id": id, "category": "kazakh_cultural", "question_text": "q", "status": 503,
-                "message": "unavailable", "attempts": 5, "failed_at": "t",
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "model": model, "model_id": "x", "condition": condition, "condition_description": "d", "language": language,
-        "system_prompt_used": null, "started_at": "t0", "responses": responses, "errors": errors, "last_updated": "t1",
-    })
-    .to_string()
-}
-
 /// qwen3 answers in Kazakh, aya_expanse in Kyrgyz (C2); qwen3 in C3 and C4; one failed call of
 /// aya_expanse in C2. C2 is graded.
 fn dataset() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "benchmark/questions.json", QUESTIONS);
-    write(root, "results/C2_kazakh/qwen3.json", &results("C2", "kazakh", "qwen3", &[(1, "4"), (2, KAZAKH)], &[]));
-    write(root, "results/C2_kazakh/aya_expanse.json", &results("C2", "kazakh", "aya_expanse", &[(2, KYRGYZ)], &[1]));
-    write(root, "results/C3_kazakh_transfer/qwen3.json", &results("C3", "kazakh", "qwen3", &[(2, TRANSFER)], &[]));
-    write(root, "results/C4_mongolian/qwen3.json", &results("C4", "mongolian", "qwen3", &[(2, MONGOLIAN)], &[]));
+    write(root, "results/C2_kazakh/qwen3.json", &results_with("C2", "kazakh", "qwen3", &[(1, "4"), (2, KAZAKH)], &[]));
+    write(
+        root,
+        "results/C2_kazakh/aya_expanse.json",
+        &results_with("C2", "kazakh", "aya_expanse", &[(2, KYRGYZ)], &[1]),
+    );
+    write(root, "results/C3_kazakh_transfer/qwen3.json", &results_with("C3", "kazakh", "qwen3", &[(2, TRANSFER)], &[]));
+    write(root, "results/C4_mongolian/qwen3.json", &results_with("C4", "mongolian", "qwen3", &[(2, MONGOLIAN)], &[]));
     write(
         root,
         "grades/C2_kazakh.csv",
@@ -164,3 +142,4 @@ fn an_empty_dataset_is_an_error_not_an_empty_report() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("no responses in"), "{}", stderr(&output));
 }
+

@@ -69,6 +69,37 @@ pub fn results_json(condition: &str, directory_language: &str, model: &str, ids:
     )
 }
 
+/// A results file over [`QUESTIONS`] with the given answers (question 1 is neutral_factual, the others
+/// kazakh_cultural; the question as asked in `language`; 2.5 s each) and failed calls.
+pub fn results_with(condition: &str, language: &str, model: &str, answers: &[(u32, &str)], failed: &[u32]) -> String {
+    let questions: Vec<Value> = serde_json::from_str(QUESTIONS).unwrap();
+    let asked =
+        |id: u32| questions.iter().find(|question| question["id"] == id).map_or("q", |q| q[language].as_str().unwrap());
+    let responses: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|(id, text)| {
+            serde_json::json!({
+                "question_id": id, "category": if *id == 1 { "neutral_factual" } else { "kazakh_cultural" },
+                "question_text": asked(*id), "response": text, "reference_answer": null, "response_time_seconds": 2.5,
+            })
+        })
+        .collect();
+    let errors: Vec<serde_json::Value> = failed
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "question_id": id, "category": "kazakh_cultural", "question_text": "q", "status": 503,
+                "message": "unavailable", "attempts": 5, "failed_at": "t",
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "model": model, "model_id": "x", "condition": condition, "condition_description": "d", "language": language,
+        "system_prompt_used": null, "started_at": "t0", "responses": responses, "errors": errors, "last_updated": "t1",
+    })
+    .to_string()
+}
+
 /// Two questions; gpt_5.2 and qwen3 answered and graded in C1 and C2; one grading of qwen3 in C2 failed.
 pub fn small_dataset() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -306,6 +306,8 @@ pub struct MetricsArgs {
     /// but the detector says the target language.
     #[arg(long)]
     pub audit: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 impl MetricsArgs {
@@ -313,6 +315,12 @@ impl MetricsArgs {
         let mut conditions = self.condition;
         conditions.sort();
         conditions.dedup();
-        Ok(MetricsConfig { data_dir: self.data.resolve()?, format: self.format, conditions, audit: self.audit })
+        Ok(MetricsConfig {
+            data_dir: self.data.resolve()?,
+            config_path: self.config.config,
+            format: self.format,
+            conditions,
+            audit: self.audit,
+        })
     }
 }

@@ -18,6 +18,8 @@ use crate::data_dir::read_usable_dataset;
 #[derive(Debug, Clone)]
 pub struct MetricsConfig {
     pub data_dir: PathBuf,
+    /// `--config`: the models it adds are named and ordered as configured.
+    pub config_path: Option<PathBuf>,
     pub format: MetricsFormat,
     /// Only these conditions; all when empty.
     pub conditions: Vec<Condition>,
@@ -29,7 +31,7 @@ pub struct MetricsConfig {
 const NOTES_WIDTH: usize = 100;
 
 pub fn run(config: MetricsConfig) -> anyhow::Result<ExitCode> {
-    let registry = ModelRegistry::study();
+    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
     let loaded = read_usable_dataset(&config.data_dir, &registry)?;
     let dataset = loaded.dataset;
     let selected = |condition: Condition| config.conditions.is_empty() || config.conditions.contains(&condition);

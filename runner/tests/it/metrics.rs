@@ -143,3 +143,33 @@ fn an_empty_dataset_is_an_error_not_an_empty_report() {
     assert!(stderr(&output).contains("no responses in"), "{}", stderr(&output));
 }
 
+#[test]
+fn models_added_in_the_configuration_come_in_its_order() {
+    let data = tempfile::tempdir().unwrap();
+    let root = data.path();
+    write(root, "benchmark/questions.json", QUESTIONS);
+    for model in ["zeta_local", "alpha_local"] {
+        write(
+            root,
+            &format!("results/C2_kazakh/{model}.json"),
+            &results_with("C2", "kazakh", model, &[(2, KAZAKH)], &[]),
+        );
+    }
+    let config = root.join("elsewhere.toml");
+    let entry = |name: &str| {
+        format!(
+            "[models.{name}]\nprovider = \"openai-compatible\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel_id = \"m\"\n"
+        )
+    };
+    std::fs::write(&config, entry("zeta_local") + &entry("alpha_local")).unwrap();
+    let models = |extra: &[&str]| {
+        let mut args = vec!["metrics", "--data", path_str(root), "--format", "csv"];
+        args.extend(extra);
+        let output = left_behind(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).lines().skip(1).map(|line| line.split(',').nth(2).unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    // Unregistered models come by name; configured ones in the order the file gives them.
+    assert_eq!(models(&[]), ["alpha_local", "zeta_local"]);
+    assert_eq!(models(&["--config", path_str(&config)]), ["zeta_local", "alpha_local"]);
+}

@@ -42,6 +42,20 @@ pub fn spawn<D: Document>(
     (sender, task)
 }
 
+/// Waits for each writer of `writers` (named by their file) to save what is left and stop; the
+/// messages of those that could not save.
+pub async fn wait_all<D>(writers: Vec<(String, JoinHandle<anyhow::Result<D>>)>) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (file, join) in writers {
+        match join.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => errors.push(format!("{file}: {error:#}")),
+            Err(error) => errors.push(format!("{file}: the writer failed: {error}")),
+        }
+    }
+    errors
+}
+
 async fn write_loop<D: Document>(
     mut document: D,
     mut receiver: mpsc::UnboundedReceiver<D::Record>,

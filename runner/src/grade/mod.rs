@@ -334,14 +334,7 @@ async fn execute(
     }
     // Every judgment has ended and the senders are dropped: each writer saves what is left and stops.
     drop(writers);
-    let mut save_errors = Vec::new();
-    for (file, join) in joins {
-        match join.await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => save_errors.push(format!("{file}: {error:#}")),
-            Err(error) => save_errors.push(format!("{file}: the writer failed: {error}")),
-        }
-    }
+    let save_errors = crate::writer::wait_all(joins).await;
     progress.finish();
     if !save_errors.is_empty() {
         bail!("grades could not be saved (they will be graded again next time):\n  {}", save_errors.join("\n  "));

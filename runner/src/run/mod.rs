@@ -233,14 +233,7 @@ async fn execute(
         }
     }
     // Every call has ended, so every sender is gone: each writer saves what is left and stops.
-    let mut save_errors = Vec::new();
-    for (file, join) in writers {
-        match join.await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => save_errors.push(format!("{file}: {error:#}")),
-            Err(error) => save_errors.push(format!("{file}: the writer failed: {error}")),
-        }
-    }
+    let save_errors = crate::writer::wait_all(writers).await;
     progress.finish();
     if !save_errors.is_empty() {
         anyhow::bail!(

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::support::{
-    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, anthropic_answer, command, last_user_text, openai_answer,
-    results_with, run_binary, text, write,
+    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, TRANSFER, anthropic_answer, command, last_user_text,
+    openai_answer, results_with, run_binary, text, validate_data, write,
 };
 
 const KEY: &str = "judge-key-for-local-tests-5678";
@@ -22,9 +22,6 @@ const SHEET: &str = "\u{feff}English\n\nNeutral Factual-Testing pure knowledge r
 Kazakh-Aligned Cultural-Testing cultural knowledge\n1. What is a dombra?\n* Answer: A two-stringed lute OR a folk instrument\n\n\
 Kazakh\n\nNeutral Factual\n1. 2+2 неше?\n* Жауап: 4\n\nKazakh-Aligned Cultural\n1. Домбыра деген не?\n* Жауап: Екі ішекті аспап\n\n\
 Mongolian\n\nNeutral Factual\n1. 2+2 хэд вэ?\n* Хариулт: 4\n\nKazakh-Aligned Cultural\n1. Домбыр гэж юу вэ?\n* Хариулт: Хоёр утастай хөгжим\n";
-
-const TRANSFER: &str =
-    "1. Translate: What is a dombra?\n2. Answer: A two-stringed lute.\n3-қадам: Домбыра — қазақтың екі ішекті аспабы.";
 
 /// C1: gpt_5.2 and qwen3 answered both questions. C3: qwen3 answered question 2 (a transfer answer
 /// with its step-3 marker) and its call for question 1 failed.
@@ -220,12 +217,7 @@ async fn the_judge_sees_the_rubric_the_answer_sheet_and_each_response_and_grades
     assert!(c1_records.iter().all(|record| record.prompt_hash == hash));
 
     // What was written reads back as a valid dataset.
-    let validate = run_binary(
-        vec!["validate".into(), "--data".into(), data.path().display().to_string()],
-        Vec::new(),
-        data.path(),
-    )
-    .await;
+    let validate = validate_data(data.path()).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
     assert!(
         text(&validate.stdout).contains("2 grades files (5 rows, 0 failed gradings)"),
@@ -326,12 +318,7 @@ async fn unusable_answers_are_asked_again_and_failures_are_recorded_as_minus_one
     assert_eq!(rejected.attempts[0].error.as_deref(), Some("request rejected (HTTP 400): prompt is too long"));
 
     // Failed gradings are counted, not averaged: validate warns, report leaves them out.
-    let validate = run_binary(
-        vec!["validate".into(), "--data".into(), data.path().display().to_string()],
-        Vec::new(),
-        data.path(),
-    )
-    .await;
+    let validate = validate_data(data.path()).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
     assert!(text(&validate.stdout).contains("4 gradings failed (-1 scores)"), "{}", text(&validate.stdout));
 }

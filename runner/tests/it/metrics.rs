@@ -1,13 +1,11 @@
 //! `left-behind metrics` on small hand-made datasets: the summaries, the CSV and JSON rows, the
 //! condition filter, failed calls left out, and the detector-vs-judge audit.
 
-use crate::support::{GRADES_HEADER, QUESTIONS, left_behind, path_str, results_with, stderr, stdout, write};
+use crate::support::{GRADES_HEADER, QUESTIONS, TRANSFER, left_behind, path_str, results_with, stderr, stdout, write};
 
 const KAZAKH: &str = "Домбыра — қазақтың екі ішекті музыкалық аспабы. Ол күй орындауға арналған.";
 const KYRGYZ: &str = "Домбра — эки кылдуу музыкалык аспап. Бул аспап жана комуз үчүн абдан маанилүү.";
 const MONGOLIAN: &str = "Домбыр бол хоёр утастай хөгжмийн зэмсэг юм. Энэ нь казах ардын хөгжимд чухал.";
-const TRANSFER: &str =
-    "1. Translate: What is a dombra?\n2. Answer: A two-stringed lute.\n3-қадам: Домбыра — қазақтың екі ішекті аспабы.";
 
 /// qwen3 answers in Kazakh, aya_expanse in Kyrgyz (C2); qwen3 in C3 and C4; one failed call of
 /// aya_expanse in C2. C2 is graded.

@@ -119,12 +119,7 @@ async fn the_study_setup_against_local_servers_writes_the_studys_format() {
     assert_eq!(gpt_c1.body["max_completion_tokens"], 2048);
 
     // The output is readable by validate as it is.
-    let validate = run_binary(
-        vec!["validate".into(), "--data".into(), data.path().display().to_string()],
-        Vec::new(),
-        data.path(),
-    )
-    .await;
+    let validate = crate::support::validate_data(data.path()).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
     assert!(
         text(&validate.stdout).contains("40 results files (120 responses, 0 failed calls)"),

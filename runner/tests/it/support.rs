@@ -19,6 +19,10 @@ pub const QUESTIONS: &str = r#"[
   {"id": 2, "category": "kazakh_cultural", "english": "What is a dombra?", "kazakh": "Домбыра деген не?", "mongolian": "Домбыр гэж юу вэ?", "reference_answer": "A lute"}
 ]"#;
 
+/// A C3 answer in the three steps of the transfer pipeline, its final answer after the step-3 marker.
+pub const TRANSFER: &str =
+    "1. Translate: What is a dombra?\n2. Answer: A two-stringed lute.\n3-қадам: Домбыра — қазақтың екі ішекті аспабы.";
+
 pub const GRADES_HEADER: &str =
     "question_id,category,model,accuracy,fluency,completeness,total,response_time,response_length,notes\n";
 
@@ -506,6 +510,11 @@ pub fn run_args(data: &Path, config: &Path, extra: &[&str]) -> Vec<String> {
     args.push(config.display().to_string());
     args.extend(extra.iter().map(|arg| (*arg).to_owned()));
     args
+}
+
+/// `left-behind validate` over `data`.
+pub async fn validate_data(data: &Path) -> Output {
+    run_binary(vec!["validate".into(), "--data".into(), data.display().to_string()], Vec::new(), data).await
 }
 
 /// `left-behind validate` over `data` with `config`.

@@ -106,17 +106,24 @@ impl KeySource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingKeys(pub BTreeMap<String, Vec<String>>);
 
+impl MissingKeys {
+    /// The message, ending with `alternative` (what else the user can do, such as "choose other
+    /// models with --model").
+    pub fn describe(&self, alternative: &str) -> String {
+        let count = self.0.len();
+        let mut text =
+            format!("{count} API key{} missing for the selected models:\n", if count == 1 { " is" } else { "s are" });
+        for (variable, models) in &self.0 {
+            text.push_str(&format!("  {variable} (needed by {})\n", models.join(", ")));
+        }
+        text.push_str(&format!("set them in the environment or in a .env file (NAME=value lines), or {alternative}"));
+        text
+    }
+}
+
 impl std::fmt::Display for MissingKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = self.0.len();
-        writeln!(f, "{count} API key{} missing for the selected models:", if count == 1 { " is" } else { "s are" })?;
-        for (variable, models) in &self.0 {
-            writeln!(f, "  {variable} (needed by {})", models.join(", "))?;
-        }
-        write!(
-            f,
-            "set them in the environment or in a .env file (NAME=value lines), or choose other models with --model"
-        )
+        f.write_str(&self.describe("choose other models with --model"))
     }
 }
 

@@ -63,14 +63,17 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     check_selected_models(dataset, &config.selection)?;
     let plan = plan_grading(dataset, &registry, &config.selection);
     let keys = KeySource::from_environment(&crate::run::dotenv_candidates(&config.data_dir))?;
-    let resolved_keys = resolve_keys(&[&judge], &keys);
+    let resolved_keys =
+        resolve_keys(&[&judge], &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
     if config.dry_run {
         print!("{}", describe_plan(&plan, &judge, &settings));
-        if dataset.answer_sheet.is_none() {
-            println!("note: a real run would stop here: {}", no_answer_sheet(&config));
-        }
-        if let Err(missing) = resolved_keys {
-            println!("note: a real run would stop here: {missing}");
+        if !plan.tasks.is_empty() {
+            if dataset.answer_sheet.is_none() {
+                println!("note: a real run would stop here: {}", no_answer_sheet(&config));
+            }
+            if let Err(missing) = resolved_keys {
+                println!("note: a real run would stop here: {missing}");
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -79,7 +82,7 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let Some(sheet) = &dataset.answer_sheet else { bail!("{}", no_answer_sheet(&config)) };
-    let mut resolved_keys = resolved_keys.map_err(anyhow::Error::new)?;
+    let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
     let key = resolved_keys.remove(&judge.name).flatten();
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
     let summary = make_judgments(&plan, dataset, &registry, &settings, &judge, key, system_prompt, &config)?;
@@ -193,12 +196,11 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
     for (file, ((_, model), count)) in files.iter().zip(&counts) {
         text.push_str(&format!("  {file:<file_width$}  {model:<model_width$}  {count:>3} to grade\n"));
     }
-    text.push_str(&format!(
-        "total: {} to grade ({} of them failed before), {} already graded",
-        plural(plan.tasks.len(), "response"),
-        plan.retried_failures,
-        plan.already_graded
-    ));
+    text.push_str(&format!("total: {} to grade", plural(plan.tasks.len(), "response")));
+    if plan.retried_failures > 0 {
+        text.push_str(&format!(" ({} of them failed before)", plan.retried_failures));
+    }
+    text.push_str(&format!(", {} already graded", plan.already_graded));
     if plan.run_errors > 0 {
         text.push_str(&format!("; {}", run_errors_note(plan.run_errors)));
     }

@@ -401,6 +401,9 @@ async fn resume_grades_only_what_is_missing_or_failed_and_force_grades_again() {
         text(&third.stdout)
     );
     assert_eq!(server.request_count(), 4);
+    // A dry run agrees, and with nothing to grade no key is needed.
+    let dry = run_binary(grade_args(data.path(), &["--condition", "C1", "--dry-run"]), Vec::new(), data.path()).await;
+    assert!(text(&dry.stdout).ends_with("\ntotal: 0 responses to grade, 4 already graded\n"), "{}", text(&dry.stdout));
 
     // --force grades the selection again, and only it; the new grade replaces the old one in place.
     let forced = run_binary(
@@ -580,7 +583,8 @@ async fn a_missing_key_or_answer_sheet_stops_before_any_call() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains(
-            "1 API key is missing for the selected models:\n  ANTHROPIC_API_KEY (needed by claude_sonnet_4.5)"
+            "1 API key is missing for the selected models:\n  ANTHROPIC_API_KEY (needed by claude_sonnet_4.5)\n\
+             set them in the environment or in a .env file (NAME=value lines), or choose another judge with --judge"
         ),
         "{stderr}"
     );

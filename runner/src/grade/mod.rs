@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use left_behind_shared::{
-    Condition, Dataset, GradeOutcome, GradingPlan, GradingSelection, ModelRegistry, grades_path, judge_system_prompt,
-    plan_grading, plural,
+    Condition, Dataset, GradeOutcome, GradingPlan, GradingSelection, grades_path, judge_system_prompt, plan_grading,
+    plural,
 };
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -85,7 +85,8 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
     let key = resolved_keys.remove(&judge.name).flatten();
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
-    let summary = make_judgments(&plan, dataset, &registry, &settings, &judge, key, system_prompt, &config)?;
+    let judge = JudgeSetup { entry: &judge, key, system_prompt };
+    let summary = make_judgments(&plan, dataset, &settings, judge, &config)?;
     println!("{}", summary.describe());
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
@@ -208,21 +209,25 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
     text
 }
 
+/// The judge before the runtime starts: its entry, its key, and the system prompt it gets.
+struct JudgeSetup<'a> {
+    entry: &'a ModelEntry,
+    key: Option<Secret>,
+    system_prompt: String,
+}
+
 /// Makes the plan's judgments on a runtime of their own; Ctrl-C, or a file that cannot be saved,
 /// stops them cleanly.
-#[allow(clippy::too_many_arguments)]
 fn make_judgments(
     plan: &GradingPlan<'_>,
     dataset: &Dataset,
-    registry: &ModelRegistry,
     settings: &RunnerConfig,
-    judge_entry: &ModelEntry,
-    key: Option<Secret>,
-    system_prompt: String,
+    judge: JudgeSetup<'_>,
     config: &GradeConfig,
 ) -> anyhow::Result<Summary> {
     let judgments: Vec<Judgment> = plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
     // Every condition's files are opened (and repaired) before any call.
+    let registry = settings.registry();
     let mut documents = Vec::new();
     for condition in Condition::ALL {
         if judgments.iter().any(|judgment| judgment.condition() == condition) {
@@ -230,21 +235,16 @@ fn make_judgments(
             documents.push((condition, GradesDocument::open(&config.data_dir, condition, rows, registry.clone())?));
         }
     }
-    let mut summary = Summary { judge: judge_entry.name.clone(), run_errors: plan.run_errors, ..Summary::default() };
     let bars = plan.counts();
-    block_on_interruptible(|stop, stopped| async move {
+    let mut summary = block_on_interruptible(|stop, stopped| async move {
         let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
-        let client = ModelClient::new(judge_entry, key.clone(), settings, &dispatcher, http);
-        let judge = Arc::new(Judge::new(client, system_prompt, key));
-        // Each waiting judgment holds its request, the whole answer sheet included: only a few more
-        // than can be in flight are started at a time.
-        let window = settings.dispatch.max_in_flight.max(1) * 2;
-        let progress = Progress::new(config.show_progress, judgments.len() as u64, "all gradings");
-        execute(judgments, documents, &bars, judge, dispatcher, (stop, stopped), &progress, window, &mut summary)
-            .await?;
-        Ok(summary)
-    })
+        let client = ModelClient::new(judge.entry, judge.key.clone(), settings, &dispatcher, http);
+        let judge = Arc::new(Judge::new(client, judge.system_prompt, judge.key));
+        execute(judgments, documents, &bars, judge, dispatcher, (stop, stopped), config.show_progress).await
+    })?;
+    summary.run_errors = plan.run_errors;
+    Ok(summary)
 }
 
 enum JudgmentResult {
@@ -254,7 +254,6 @@ enum JudgmentResult {
     Cancelled,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn execute(
     judgments: Vec<Judgment>,
     documents: Vec<(Condition, GradesDocument)>,
@@ -262,11 +261,13 @@ async fn execute(
     judge: Arc<Judge>,
     dispatcher: Arc<Dispatcher>,
     (stop, stopped): (Arc<watch::Sender<bool>>, watch::Receiver<bool>),
-    progress: &Progress,
-    window: usize,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    summary.planned = judgments.len();
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
+    let mut summary = Summary { judge: judge.name().to_owned(), planned: judgments.len(), ..Summary::default() };
+    let progress = Progress::new(show_progress, judgments.len() as u64, "all gradings");
+    // Each waiting judgment holds its request, the whole answer sheet included: only a few more
+    // than can be in flight are started at a time.
+    let window = dispatcher.policy().max_in_flight.max(1) * 2;
     let mut writers = BTreeMap::new();
     let mut joins = Vec::new();
     for (condition, document) in documents {
@@ -342,5 +343,5 @@ async fn execute(
         bail!("grades could not be saved (they will be graded again next time):\n  {}", save_errors.join("\n  "));
     }
     summary.failed.sort();
-    Ok(())
+    Ok(summary)
 }

@@ -628,12 +628,9 @@ async fn the_judges_key_never_reaches_the_grades_or_the_audit_log() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigkill_mid_grading_loses_nothing_and_a_torn_log_line_is_cut_off() {
-    let server = MockServer::start(|seen, _| {
-        Reply::json(200, anthropic_answer(&verdict(1, 1, 1, &graded(seen)))).after(Duration::from_millis(40))
-    })
-    .await;
+/// 50 questions (10 per category, an answer sheet to match), answered in C1 by gpt_5.2 and qwen3
+/// ("<model> says <id>"); the judge's endpoint limited to 4 calls at a time.
+fn fifty_questions_two_models() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     let root = data.path();
     crate::support::write_questions(root, 50);
@@ -675,18 +672,65 @@ async fn sigkill_mid_grading_loses_nothing_and_a_torn_log_line_is_cut_off() {
         write(root, &format!("results/C1_english/{model}.json"), &file.to_string());
     }
     std::fs::write(root.join("left-behind.toml"), "[providers.anthropic]\nconcurrency = 4\n").unwrap();
+    data
+}
+
+/// Grade rows of a grades file, checking on the way that it is valid.
+fn grade_rows(path: &Path) -> usize {
+    if !path.exists() {
+        return 0;
+    }
+    let parsed = parse_grades(&read(path), Condition::C1, "C1").unwrap();
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    parsed.rows.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
+    let server = MockServer::start(|seen, _| {
+        Reply::json(200, anthropic_answer(&verdict(2, 2, 2, &graded(seen)))).after(Duration::from_millis(100))
+    })
+    .await;
+    let data = fifty_questions_two_models();
+    let grades = data.path().join("grades/C1_english.csv");
+    let child = command()
+        .args(grade_args(data.path(), &[]))
+        .envs(judge_env(&server.url))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while grade_rows(&grades) < 5 {
+        assert!(Instant::now() < deadline, "no grades arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("interrupted:") && stdout.contains("run the same command again to finish"), "{stdout}");
+    let saved = grade_rows(&grades);
+    assert!(saved < 100, "stopped early: {stdout}");
+    // Every judgment that ended was saved, with its record; an interrupted one is not a failure.
+    assert!(stdout.starts_with(&format!("{saved} of 100 responses graded")), "{stdout}");
+    assert_eq!(judgments(data.path(), Condition::C1).len(), saved);
+    assert!(!read(&grades).contains("-1"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_mid_grading_loses_nothing_and_a_torn_log_line_is_cut_off() {
+    let server = MockServer::start(|seen, _| {
+        Reply::json(200, anthropic_answer(&verdict(1, 1, 1, &graded(seen)))).after(Duration::from_millis(40))
+    })
+    .await;
+    let data = fifty_questions_two_models();
+    let root = data.path();
     let grades = root.join("grades/C1_english.csv");
-    let rows = |path: &Path| -> usize {
-        if !path.exists() {
-            return 0;
-        }
-        let parsed = parse_grades(&read(path), Condition::C1, "C1").unwrap();
-        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
-        parsed.rows.len()
-    };
     let args = grade_args(root, &[]);
     for round in 1..=2 {
-        let before = rows(&grades);
+        let before = grade_rows(&grades);
         let mut child = command()
             .args(&args)
             .envs(judge_env(&server.url))
@@ -695,20 +739,20 @@ async fn sigkill_mid_grading_loses_nothing_and_a_torn_log_line_is_cut_off() {
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
-        while rows(&grades) < before + 9 * round {
+        while grade_rows(&grades) < before + 9 * round {
             assert!(Instant::now() < deadline, "round {round}: no progress");
             tokio::time::sleep(Duration::from_millis(3)).await;
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(rows(&grades) < 100, "killed mid-grading");
+        assert!(grade_rows(&grades) < 100, "killed mid-grading");
     }
     // What a process killed in the middle of appending a record leaves: a torn last line.
     let log = root.join("grades/judgments/C1_english.jsonl");
     let mut torn = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     std::io::Write::write_all(&mut torn, b"{\"condition\":\"C1\",\"model\":\"qw").unwrap();
     drop(torn);
-    let graded_before = rows(&grades);
+    let graded_before = grade_rows(&grades);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let requests_before = server.request_count();
 

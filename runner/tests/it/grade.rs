@@ -1,7 +1,7 @@
 //! `left-behind grade` end to end, against a real judge server on 127.0.0.1: what the judge is sent
 //! (rubric and answer sheet in a cached system prompt, one user message per response), how its
 //! answers are read (fences, garbage, out-of-range scores), failures recorded as -1 rows, resume and
-//! --force, a self-hosted judge, the audit log, --dry-run, keys, and SIGKILL mid-grading.
+//! --force, a self-hosted judge, the audit log, --dry-run, keys, Ctrl-C and SIGKILL mid-grading.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -317,7 +317,7 @@ async fn unusable_answers_are_asked_again_and_failures_are_recorded_as_minus_one
     assert_eq!(rejected.attempts.len(), 1);
     assert_eq!(rejected.attempts[0].error.as_deref(), Some("request rejected (HTTP 400): prompt is too long"));
 
-    // Failed gradings are counted, not averaged: validate warns, report leaves them out.
+    // The file stays valid: validate counts the failed gradings as a warning.
     let validate = validate_data(data.path()).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
     assert!(text(&validate.stdout).contains("4 gradings failed (-1 scores)"), "{}", text(&validate.stdout));

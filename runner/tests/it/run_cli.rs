@@ -9,8 +9,8 @@ use left_behind_shared::{Condition, ModelRegistry, results_path};
 use serde_json::json;
 
 use crate::support::{
-    MockServer, Reply, answer_any, command, dataset, local_model, openai_answer, read_results, run_args, run_binary,
-    text, write_config,
+    MockServer, Reply, Seen, answer_any, command, dataset, local_model, openai_answer, read_results, run_args,
+    run_binary, text, write_config,
 };
 
 const KEY: &str = "key-for-local-tests-1234";
@@ -355,6 +355,7 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
         assert!(Instant::now() < deadline, "no answers arrived");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let interrupted_at = Instant::now();
     let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
@@ -366,12 +367,23 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let first_run_requests = server.request_count();
     assert!(partial.responses.len() < 20, "stopped early: {stdout}");
-    // At most the two calls in flight (the concurrency) were cut off unanswered.
+    // Of the calls made before Ctrl-C, at most the two in flight (the concurrency) were cut off
+    // unanswered. A signal takes a moment to reach the runner's flag, and a call whose turn came in
+    // that moment may still go out; none may start once the runner has had time to see it.
+    let requests = server.requests();
+    let (before, after): (Vec<&Seen>, Vec<&Seen>) = requests.iter().partition(|seen| seen.at < interrupted_at);
     assert!(
-        first_run_requests - partial.responses.len() <= 2,
-        "{first_run_requests} requests, {} answers",
+        before.len().saturating_sub(partial.responses.len()) <= 2,
+        "{} requests before Ctrl-C, {} answers",
+        before.len(),
         partial.responses.len()
     );
+    assert!(
+        after.iter().all(|seen| seen.at < interrupted_at + Duration::from_millis(200)),
+        "a call started long after Ctrl-C: {:?}",
+        after.iter().map(|seen| seen.at - interrupted_at).collect::<Vec<_>>()
+    );
+    assert!(after.len() <= 2, "{} calls started after Ctrl-C", after.len());
     assert!(partial.errors.is_empty(), "an interrupted call is not a failure: {:?}", partial.errors);
 
     let output =

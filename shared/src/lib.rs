@@ -6,6 +6,7 @@ mod answer_sheet;
 mod condition;
 mod dataset;
 mod figure;
+mod filter;
 mod final_answer;
 mod grades;
 mod grading;
@@ -26,6 +27,10 @@ pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntr
 pub use condition::Condition;
 pub use dataset::{DataFile, DataFileKind, Dataset, LoadedDataset, QUESTIONS_PATH, assemble, classify_path};
 pub use figure::{FigureError, category_colour, figure1_svg};
+pub use filter::{
+    Criterion, GradingState, Neighbours, ResponseEntry, ResponseFilter, ResponseKey, filter_entries, index_responses,
+    neighbours, search_terms, summarize_entries,
+};
 pub use final_answer::{FinalAnswer, FinalAnswerSource, extract_final_answer, find_step3_marker};
 pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,

@@ -3,6 +3,7 @@
 
 mod answer_sheet;
 mod dataset;
+mod filter;
 mod fixtures;
 mod grades;
 mod grading;

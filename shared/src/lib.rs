@@ -14,6 +14,7 @@ mod json;
 mod judge;
 mod langid;
 mod language;
+mod manifest;
 mod metrics;
 mod problem;
 mod question;
@@ -53,6 +54,7 @@ pub use metrics::{
     detector_agreement, detector_agreement_table, judge_says_kyrgyz, language_audit, measure_response, metrics_tables,
     metrics_to_csv,
 };
+pub use manifest::{MANIFEST_PATH, ManifestFile, SiteManifest, parse_manifest};
 pub use problem::{DataError, Problem, Severity, plural};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};

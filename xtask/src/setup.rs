@@ -1,0 +1,243 @@
+//! `cargo xtask setup`: checks what building and testing the site needs and installs what is missing.
+//!
+//! The wasm32 standard library comes from rustup when it can be downloaded. Where it cannot (machines
+//! that reach only package registries, see ../shared/notes/wasm-toolchain.md), Debian's rustc-web
+//! toolchain with its library source builds it from source (cargo's build-std). trunk and
+//! wasm-bindgen-cli are installed with `cargo install --root target/tools`; the wasm-bindgen-cli
+//! version must equal the wasm-bindgen of Cargo.lock, or the generated JavaScript does not match.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::workspace::{self, output_of};
+
+/// The trunk release series the site is built with (0.22 needs a newer rustc than rustup's here).
+const TRUNK_VERSION: &str = "^0.21";
+/// How long `rustup target add` may take before the Debian route is used instead.
+const RUSTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Debian's toolchain for the fallback route (installed beside rustup's, in /usr/bin).
+const DEBIAN_TOOLCHAIN_PACKAGES: [&str; 4] = ["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const DEBIAN_LIBRARY_SOURCE: &str = "/usr/lib/rustlib/src/rust/library";
+/// Debian's Chromium: the browser tests drive it; no tool may download its own browser.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// How the wasm32 standard library is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmRoute {
+    /// rustup's prebuilt wasm32-unknown-unknown target.
+    Rustup,
+    /// Debian's rustc-web with the library source, the standard library built by build-std.
+    DebianBuildStd,
+}
+
+/// What the site build needs to know about the installed tools.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub route: WasmRoute,
+    /// target/tools/bin, put first on PATH for trunk.
+    pub tools_bin: PathBuf,
+    pub wasm_bindgen_version: String,
+    /// `version_108`, the form trunk's TRUNK_TOOLS_WASM_OPT takes.
+    pub wasm_opt_version: String,
+}
+
+pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
+    let route = wasm_target()?;
+    match route {
+        WasmRoute::Rustup => eprintln!("wasm32 target: rustup's wasm32-unknown-unknown (the normal route)"),
+        WasmRoute::DebianBuildStd => eprintln!(
+            "wasm32 target: rustup could not provide it; using Debian's rustc-web with the library source and \
+             build-std (the route of ../shared/notes/wasm-toolchain.md)"
+        ),
+    }
+    install_trunk(root)?;
+    let wasm_bindgen_version = install_wasm_bindgen(root)?;
+    ensure_apt_package("wasm-opt", &["--version"], "binaryen")?;
+    if !Path::new(CHROMIUM).exists() {
+        apt_install(&["chromium"])?;
+    }
+    install_browser_test_packages(root)?;
+    let toolchain = detect(root)?;
+    eprintln!(
+        "ready: trunk, wasm-bindgen {wasm_bindgen_version}, wasm-opt {}, {CHROMIUM}, playwright-core",
+        toolchain.wasm_opt_version
+    );
+    Ok(toolchain)
+}
+
+/// The installed toolchain, or an error that says to run `cargo xtask setup`. Installs nothing.
+pub fn detect(root: &Path) -> anyhow::Result<Toolchain> {
+    let route = if rustup_has_wasm_target() {
+        WasmRoute::Rustup
+    } else if debian_toolchain_present() {
+        WasmRoute::DebianBuildStd
+    } else {
+        bail!("no wasm32 toolchain: run `cargo xtask setup`");
+    };
+    let tools_bin = workspace::tools_root(root).join("bin");
+    let wasm_bindgen_version = locked_wasm_bindgen_version(root)?;
+    if !trunk_ok(&tools_bin) {
+        bail!("trunk {TRUNK_VERSION} is not in {}: run `cargo xtask setup`", tools_bin.display());
+    }
+    if !wasm_bindgen_ok(&tools_bin, &wasm_bindgen_version) {
+        bail!("wasm-bindgen {wasm_bindgen_version} is not in {}: run `cargo xtask setup`", tools_bin.display());
+    }
+    let wasm_opt_version = output_of("wasm-opt", &["--version"])
+        .and_then(|text| text.split_whitespace().find_map(|word| word.parse::<u32>().ok()))
+        .map(|version| format!("version_{version}"))
+        .context("wasm-opt (Debian's binaryen) is missing: run `cargo xtask setup`")?;
+    Ok(Toolchain { route, tools_bin, wasm_bindgen_version, wasm_opt_version })
+}
+
+/// `detect`, running `setup` first if something is missing.
+pub fn ensure_ready(root: &Path) -> anyhow::Result<Toolchain> {
+    match detect(root) {
+        Ok(toolchain) => Ok(toolchain),
+        Err(error) => {
+            eprintln!("{error:#}; running setup");
+            run(root)
+        }
+    }
+}
+
+fn rustup_has_wasm_target() -> bool {
+    output_of("rustup", &["target", "list", "--installed"])
+        .is_some_and(|targets| targets.lines().any(|line| line.trim() == "wasm32-unknown-unknown"))
+}
+
+fn debian_toolchain_present() -> bool {
+    Path::new(DEBIAN_CARGO).exists() && Path::new(DEBIAN_LIBRARY_SOURCE).is_dir() && Path::new("/usr/bin/rust-lld").exists()
+}
+
+/// Tries rustup first, with a time limit (it hangs where its server cannot be reached), then the
+/// Debian route.
+fn wasm_target() -> anyhow::Result<WasmRoute> {
+    if rustup_has_wasm_target() {
+        return Ok(WasmRoute::Rustup);
+    }
+    eprintln!("trying `rustup target add wasm32-unknown-unknown` (at most {} s)", RUSTUP_TIMEOUT.as_secs());
+    if run_with_timeout(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]), RUSTUP_TIMEOUT)
+        && rustup_has_wasm_target()
+    {
+        return Ok(WasmRoute::Rustup);
+    }
+    eprintln!("rustup could not install the wasm32 target; falling back to Debian's toolchain");
+    if !debian_toolchain_present() {
+        apt_install(&DEBIAN_TOOLCHAIN_PACKAGES)?;
+    }
+    if !debian_toolchain_present() {
+        bail!("Debian's toolchain ({}) did not install", DEBIAN_TOOLCHAIN_PACKAGES.join(", "));
+    }
+    Ok(WasmRoute::DebianBuildStd)
+}
+
+/// Runs `command` with its output shown; false when it fails or outlives `limit` (it is then killed).
+fn run_with_timeout(command: &mut Command, limit: Duration) -> bool {
+    let Ok(mut child) = command.spawn() else {
+        return false;
+    };
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.success(),
+            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(200)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
+    }
+}
+
+fn trunk_ok(tools_bin: &Path) -> bool {
+    output_of(&tools_bin.join("trunk").to_string_lossy(), &["--version"])
+        .is_some_and(|version| version.starts_with("trunk 0.21."))
+}
+
+fn wasm_bindgen_ok(tools_bin: &Path, version: &str) -> bool {
+    output_of(&tools_bin.join("wasm-bindgen").to_string_lossy(), &["--version"])
+        .is_some_and(|text| text == format!("wasm-bindgen {version}"))
+}
+
+fn install_trunk(root: &Path) -> anyhow::Result<()> {
+    let tools = workspace::tools_root(root);
+    if trunk_ok(&tools.join("bin")) {
+        eprintln!("trunk: present in {}", tools.join("bin").display());
+        return Ok(());
+    }
+    let mut install = Command::new(workspace::cargo());
+    install.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--root"]).arg(&tools);
+    workspace::run(&mut install)
+}
+
+/// Installs wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock.
+fn install_wasm_bindgen(root: &Path) -> anyhow::Result<String> {
+    let version = locked_wasm_bindgen_version(root)?;
+    let tools = workspace::tools_root(root);
+    if wasm_bindgen_ok(&tools.join("bin"), &version) {
+        eprintln!("wasm-bindgen-cli {version}: present in {}", tools.join("bin").display());
+        return Ok(version);
+    }
+    // Without --locked: a dependency version its lock file pins is no longer served.
+    let mut install = Command::new(workspace::cargo());
+    install.args(["install", "wasm-bindgen-cli", "--version", &version, "--force", "--root"]).arg(&tools);
+    workspace::run(&mut install)?;
+    Ok(version)
+}
+
+/// The version of the `wasm-bindgen` package in Cargo.lock.
+pub fn locked_wasm_bindgen_version(root: &Path) -> anyhow::Result<String> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path).with_context(|| format!("cannot read {}", lock_path.display()))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|next| next.trim().strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    bail!("{} has no wasm-bindgen package", lock_path.display())
+}
+
+fn ensure_apt_package(program: &str, version_args: &[&str], package: &str) -> anyhow::Result<()> {
+    if output_of(program, version_args).is_some() {
+        return Ok(());
+    }
+    apt_install(&[package])
+}
+
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    eprintln!("installing {} with apt-get", packages.join(" "));
+    workspace::run(Command::new("apt-get").arg("update"))?;
+    workspace::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+/// playwright-core from npm (its lock file pins the version); it drives Debian's Chromium and never
+/// downloads a browser of its own.
+fn install_browser_test_packages(root: &Path) -> anyhow::Result<()> {
+    let dir = root.join("tests/browser");
+    if output_of("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        eprintln!("playwright-core: present in {}", dir.join("node_modules").display());
+        return Ok(());
+    }
+    workspace::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )
+}

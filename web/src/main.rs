@@ -1,7 +1,16 @@
-//! The explorer (placeholder until the explorer issue lands): it links the shared core so that the
-//! crate keeps compiling against it.
+//! The Left Behind explorer: a static Leptos (client-side rendered) site that loads the study's
+//! files over HTTP and shows every number with the `shared` crate's functions. This file only mounts
+//! the app.
+
+mod app;
+mod components;
+mod data;
+mod markdown;
+mod pages;
+mod timing;
 
 fn main() {
-    let registry = left_behind_shared::ModelRegistry::study();
-    println!("{} models", registry.models.len());
+    console_error_panic_hook::set_once();
+    timing::mark("lb:start");
+    leptos::mount::mount_to_body(app::App);
 }

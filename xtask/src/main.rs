@@ -116,6 +116,9 @@ fn demo(root: &std::path::Path, options: ServeOptions) -> anyhow::Result<()> {
         workspace::run(&mut fetch)?;
     }
     let out = root.join("target/site");
-    site::build(root, &site::SiteConfig { data: Some(root.to_path_buf()), out: out.clone(), base: options.base.clone() })?;
+    site::build(
+        root,
+        &site::SiteConfig { data: Some(root.to_path_buf()), out: out.clone(), base: options.base.clone() },
+    )?;
     serve::serve_forever(&[serve::Mount::new(&options.base, out)], options.port)
 }

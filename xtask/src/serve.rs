@@ -93,7 +93,9 @@ fn respond(request: tiny_http::Request, mounts: &[Mount]) {
         None => not_found(None),
         Some((mount, rest)) => match safe_join(&mount.dir, &rest) {
             Some(file) if file.is_file() => file_response(&file, 200),
-            Some(dir) if dir.is_dir() && dir.join("index.html").is_file() => file_response(&dir.join("index.html"), 200),
+            Some(dir) if dir.is_dir() && dir.join("index.html").is_file() => {
+                file_response(&dir.join("index.html"), 200)
+            }
             _ => not_found(Some(&mount.dir)),
         },
     };
@@ -116,7 +118,8 @@ fn not_found(site: Option<&Path>) -> tiny_http::Response<std::io::Cursor<Vec<u8>
 fn file_response(file: &Path, status: u16) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
     match std::fs::read(file) {
         Ok(bytes) => {
-            let content_type = tiny_http::Header::from_bytes("Content-Type", content_type(file)).expect("a valid header");
+            let content_type =
+                tiny_http::Header::from_bytes("Content-Type", content_type(file)).expect("a valid header");
             // The dataset may be rebuilt between page loads; revalidate instead of trusting a cache.
             let cache = tiny_http::Header::from_bytes("Cache-Control", "no-cache").expect("a valid header");
             tiny_http::Response::from_data(bytes).with_status_code(status).with_header(content_type).with_header(cache)

@@ -40,6 +40,9 @@ pub struct Toolchain {
     pub route: WasmRoute,
     /// target/tools/bin, put first on PATH for trunk.
     pub tools_bin: PathBuf,
+    /// web/node_modules/.bin, with binaryen's wasm-opt (Debian's binaryen 108 breaks the
+    /// reference-types output of wasm-bindgen: the page fails with a `WebAssembly.Table.set` error).
+    pub npm_bin: PathBuf,
     pub wasm_bindgen_version: String,
     /// `version_108`, the form trunk's TRUNK_TOOLS_WASM_OPT takes.
     pub wasm_opt_version: String,
@@ -56,14 +59,14 @@ pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
     }
     install_trunk(root)?;
     let wasm_bindgen_version = install_wasm_bindgen(root)?;
-    ensure_apt_package("wasm-opt", &["--version"], "binaryen")?;
+    install_npm_packages(root, "web", "binaryen")?;
     if !Path::new(CHROMIUM).exists() {
         apt_install(&["chromium"])?;
     }
-    install_browser_test_packages(root)?;
+    install_npm_packages(root, "tests/browser", "playwright-core")?;
     let toolchain = detect(root)?;
     eprintln!(
-        "ready: trunk, wasm-bindgen {wasm_bindgen_version}, wasm-opt {}, {CHROMIUM}, playwright-core",
+        "ready: trunk, wasm-bindgen {wasm_bindgen_version}, wasm-opt {} (npm binaryen), {CHROMIUM}, playwright-core",
         toolchain.wasm_opt_version
     );
     Ok(toolchain)
@@ -86,11 +89,12 @@ pub fn detect(root: &Path) -> anyhow::Result<Toolchain> {
     if !wasm_bindgen_ok(&tools_bin, &wasm_bindgen_version) {
         bail!("wasm-bindgen {wasm_bindgen_version} is not in {}: run `cargo xtask setup`", tools_bin.display());
     }
-    let wasm_opt_version = output_of("wasm-opt", &["--version"])
+    let npm_bin = root.join("web/node_modules/.bin");
+    let wasm_opt_version = output_of(&npm_bin.join("wasm-opt").to_string_lossy(), &["--version"])
         .and_then(|text| text.split_whitespace().find_map(|word| word.parse::<u32>().ok()))
         .map(|version| format!("version_{version}"))
-        .context("wasm-opt (Debian's binaryen) is missing: run `cargo xtask setup`")?;
-    Ok(Toolchain { route, tools_bin, wasm_bindgen_version, wasm_opt_version })
+        .context("wasm-opt (npm's binaryen, in web/node_modules) is missing: run `cargo xtask setup`")?;
+    Ok(Toolchain { route, tools_bin, npm_bin, wasm_bindgen_version, wasm_opt_version })
 }
 
 /// `detect`, running `setup` first if something is missing.
@@ -110,7 +114,9 @@ fn rustup_has_wasm_target() -> bool {
 }
 
 fn debian_toolchain_present() -> bool {
-    Path::new(DEBIAN_CARGO).exists() && Path::new(DEBIAN_LIBRARY_SOURCE).is_dir() && Path::new("/usr/bin/rust-lld").exists()
+    Path::new(DEBIAN_CARGO).exists()
+        && Path::new(DEBIAN_LIBRARY_SOURCE).is_dir()
+        && Path::new("/usr/bin/rust-lld").exists()
 }
 
 /// Tries rustup first, with a time limit (it hangs where its server cannot be reached), then the
@@ -205,13 +211,6 @@ pub fn locked_wasm_bindgen_version(root: &Path) -> anyhow::Result<String> {
     bail!("{} has no wasm-bindgen package", lock_path.display())
 }
 
-fn ensure_apt_package(program: &str, version_args: &[&str], package: &str) -> anyhow::Result<()> {
-    if output_of(program, version_args).is_some() {
-        return Ok(());
-    }
-    apt_install(&[package])
-}
-
 fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     eprintln!("installing {} with apt-get", packages.join(" "));
     workspace::run(Command::new("apt-get").arg("update"))?;
@@ -223,15 +222,16 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     )
 }
 
-/// playwright-core from npm (its lock file pins the version); it drives Debian's Chromium and never
-/// downloads a browser of its own.
-fn install_browser_test_packages(root: &Path) -> anyhow::Result<()> {
-    let dir = root.join("tests/browser");
+/// Installs the npm packages of `dir` (its lock file pins them) unless `package` is there already:
+/// binaryen for web/, playwright-core for tests/browser/ (which drives Debian's Chromium and never
+/// downloads a browser of its own).
+fn install_npm_packages(root: &Path, dir: &str, package: &str) -> anyhow::Result<()> {
+    let dir = root.join(dir);
     if output_of("npm", &["--version"]).is_none() {
         apt_install(&["nodejs", "npm"])?;
     }
-    if dir.join("node_modules/playwright-core/package.json").exists() {
-        eprintln!("playwright-core: present in {}", dir.join("node_modules").display());
+    if dir.join("node_modules").join(package).join("package.json").exists() {
+        eprintln!("{package}: present in {}", dir.join("node_modules").display());
         return Ok(());
     }
     workspace::run(

@@ -40,6 +40,7 @@ pub fn build_wasm(root: &Path) -> anyhow::Result<PathBuf> {
     let dist = root.join("target/web/dist");
     let mut path = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect::<Vec<_>>();
     path.insert(0, toolchain.tools_bin.clone());
+    path.insert(0, toolchain.npm_bin.clone());
     let mut trunk = Command::new(toolchain.tools_bin.join("trunk"));
     trunk
         .current_dir(root.join("web"))
@@ -51,6 +52,8 @@ pub fn build_wasm(root: &Path) -> anyhow::Result<PathBuf> {
         .env("TRUNK_TOOLS_WASM_BINDGEN", &toolchain.wasm_bindgen_version)
         .env("TRUNK_TOOLS_WASM_OPT", &toolchain.wasm_opt_version)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        // Type-erased components: Leptos then generates far less code (the wasm budget is 400 KB gzipped).
+        .env("RUSTFLAGS", "--cfg erase_components")
         .env_remove("CARGO")
         .env_remove("RUSTC")
         .env_remove("RUSTUP_TOOLCHAIN");
@@ -81,7 +84,8 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     }
     workspace::copy_dir(dist, out)?;
     let index_path = out.join("index.html");
-    let index = std::fs::read_to_string(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?;
+    let index =
+        std::fs::read_to_string(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?;
     if !index.contains(BUILT_BASE) {
         bail!("{} has no {BUILT_BASE} to set the base path in", index_path.display());
     }
@@ -99,7 +103,8 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
             if classify_path(&path) == DataFileKind::Other {
                 continue;
             }
-            let bytes = std::fs::read(data.join(&path)).with_context(|| format!("cannot read {}", data.join(&path).display()))?;
+            let bytes = std::fs::read(data.join(&path))
+                .with_context(|| format!("cannot read {}", data.join(&path).display()))?;
             let target = data_out.join(&path);
             std::fs::create_dir_all(target.parent().expect("a data file is in a directory"))?;
             std::fs::write(&target, &bytes).with_context(|| format!("cannot write {}", target.display()))?;

@@ -1,0 +1,121 @@
+//! The app shell: loads the dataset once, then routes to one page per view. Every view's state is in
+//! its URL (path and query), so any view is a link and back/forward work.
+//!
+//! The site may be served below a sub-path (GitHub Pages: `/<repository>/`). `cargo xtask site` writes
+//! that path into `<base href>`; the router and every link here take it from there, and data files
+//! are fetched relative to it.
+
+use std::sync::{Arc, OnceLock};
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
+use leptos_router::{NavigateOptions, path};
+
+use crate::components::{EmptyDataset, ProblemsPanel};
+use crate::data::{self, SiteData};
+use crate::pages::{
+    methods::MethodsPage, not_found::NotFoundPage, overview::OverviewPage, question::QuestionPage,
+    questions::QuestionsPage, response::ResponsePage, responses::ResponsesPage,
+};
+use crate::timing;
+
+static BASE: OnceLock<String> = OnceLock::new();
+
+/// The path the site is served under, without the trailing slash (`""` or `/left-behind`).
+pub fn base() -> &'static str {
+    BASE.get_or_init(|| {
+        let href = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.query_selector("base").ok().flatten())
+            .and_then(|element| element.get_attribute("href"))
+            .unwrap_or_default();
+        // Only an absolute path is a base for routing; `./` (a site built without one) means the root.
+        if href.starts_with('/') { href.trim_end_matches('/').to_owned() } else { String::new() }
+    })
+}
+
+/// A link to a route of the site (`/responses?model=qwen3` -> `/left-behind/responses?model=qwen3`).
+pub fn href(route: &str) -> String {
+    format!("{}{route}", base())
+}
+
+/// A function that goes to a route of the site (with its query); its flag rewrites the current history
+/// entry instead of adding one (for typing in the search box). Call it in a component's body.
+pub fn navigator() -> impl Fn(&str, bool) + Clone + 'static {
+    let navigate = use_navigate();
+    move |route: &str, replace: bool| {
+        navigate(&href(route), NavigateOptions { resolve: false, replace, scroll: false, ..Default::default() })
+    }
+}
+
+/// The loaded dataset, for pages (provided once loading finished).
+pub fn use_site() -> Arc<SiteData> {
+    expect_context::<Arc<SiteData>>()
+}
+
+#[derive(Clone)]
+enum LoadState {
+    Loading,
+    Ready(Arc<SiteData>),
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = RwSignal::new(LoadState::Loading);
+    leptos::task::spawn_local(async move {
+        let site = data::load().await;
+        state.set(LoadState::Ready(Arc::new(site)));
+    });
+    view! {
+        <Router base=base()>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="site-header">
+                <a class="site-title" href=href("/")>"Left Behind"</a>
+                <span class="site-subtitle">"Cross-lingual transfer in English, Kazakh and Mongolian"</span>
+                <nav aria-label="Sections">
+                    <ul>
+                        <li><a href=href("/")>"Overview"</a></li>
+                        <li><a href=href("/responses")>"Responses"</a></li>
+                        <li><a href=href("/questions")>"Questions"</a></li>
+                        <li><a href=href("/methods")>"Methods"</a></li>
+                    </ul>
+                </nav>
+            </header>
+            <main id="main" tabindex="-1">
+                {move || match state.get() {
+                    LoadState::Loading => {
+                        view! { <p class="loading" role="status">"Loading the dataset…"</p> }.into_any()
+                    }
+                    LoadState::Ready(site) => {
+                        provide_context(site.clone());
+                        let empty = site.is_empty();
+                        view! {
+                            <ProblemsPanel />
+                            {empty.then(|| view! { <EmptyDataset /> })}
+                            <Routes fallback=|| view! { <NotFoundPage /> }>
+                                <Route path=path!("/") view=OverviewPage />
+                                <Route path=path!("/responses") view=ResponsesPage />
+                                <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
+                                <Route path=path!("/questions") view=QuestionsPage />
+                                <Route path=path!("/questions/:id") view=QuestionPage />
+                                <Route path=path!("/methods") view=MethodsPage />
+                            </Routes>
+                            {move || {
+                                timing::mark("lb:render-end");
+                                timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+                            }}
+                        }
+                            .into_any()
+                    }
+                }}
+            </main>
+            <footer class="site-footer">
+                <p>
+                    "Every number here is computed in your browser from the published files, with the same code as "
+                    <code>"left-behind report"</code> "."
+                </p>
+            </footer>
+        </Router>
+    }
+}

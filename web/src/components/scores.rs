@@ -1,0 +1,60 @@
+//! Scores of one response and summary figures of a selection.
+
+use left_behind_shared::{GradeRow, RowsSummary, format_number};
+use leptos::prelude::*;
+
+/// `5/6`, `failed`, or `–` (not graded).
+pub fn total_label(grade: Option<&GradeRow>) -> String {
+    match grade {
+        None => "–".to_owned(),
+        Some(row) => match row.scores() {
+            Some(scores) => format!("{}/6", scores.total()),
+            None => "failed".to_owned(),
+        },
+    }
+}
+
+/// The three rubric scores and the total of one graded response, as a definition list.
+#[component]
+pub fn Scores(grade: Option<GradeRow>) -> impl IntoView {
+    match grade {
+        None => view! { <p class="ungraded">"This response has no grade."</p> }.into_any(),
+        Some(row) => match row.scores() {
+            None => view! {
+                <p class="grading-failed">
+                    "The grading failed (the file records −1): it is counted as a failure and left out of every mean."
+                </p>
+            }
+            .into_any(),
+            Some(scores) => view! {
+                <dl class="scores">
+                    <div><dt>"Accuracy"</dt><dd>{scores.accuracy}"/2"</dd></div>
+                    <div><dt>"Fluency"</dt><dd>{scores.fluency}"/2"</dd></div>
+                    <div><dt>"Completeness"</dt><dd>{scores.completeness}"/2"</dd></div>
+                    <div class="total"><dt>"Total"</dt><dd>{scores.total()}"/6"</dd></div>
+                </dl>
+            }
+            .into_any(),
+        },
+    }
+}
+
+/// A selection's count and means, from `shared::summarize_entries`.
+#[component]
+pub fn ScoreSummary(summary: RowsSummary, matching: usize) -> impl IntoView {
+    let number =
+        |value: Option<f64>, decimals: usize| value.map_or("–".to_owned(), |v| format_number(v, decimals, false));
+    view! {
+        <dl class="summary" aria-live="polite" data-testid="summary">
+            <div><dt>"Responses"</dt><dd data-testid="match-count">{matching}</dd></div>
+            <div><dt>"Graded"</dt><dd>{summary.n}</dd></div>
+            <div><dt>"Grading failed"</dt><dd>{summary.failed}</dd></div>
+            <div><dt>"Total"</dt><dd>{number(summary.total_pct, 1)}"%"</dd></div>
+            <div><dt>"Accuracy"</dt><dd>{number(summary.accuracy_pct, 1)}"%"</dd></div>
+            <div><dt>"Fluency"</dt><dd>{number(summary.fluency_pct, 1)}"%"</dd></div>
+            <div><dt>"Completeness"</dt><dd>{number(summary.completeness_pct, 1)}"%"</dd></div>
+            <div><dt>"Time"</dt><dd>{number(summary.mean_time_s, 1)}" s"</dd></div>
+            <div><dt>"Length"</dt><dd>{number(summary.mean_length_words, 0)}" words"</dd></div>
+        </dl>
+    }
+}

@@ -1,0 +1,201 @@
+//! One question across all models x conditions: a grid of total scores. Pick any two cells to read
+//! the two responses side by side (the choice is in the URL: `?a=C2.qwen3&b=C3.qwen3`).
+
+use std::sync::Arc;
+
+use left_behind_shared::{Condition, Language, ResponseFilter, filter_entries};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::app::{href, navigator, use_site};
+use crate::components::{MarkdownView, Scores, total_label};
+use crate::data::SiteData;
+use crate::pages::responses::response_route;
+
+/// A cell of the grid: `C3.qwen3`.
+fn cell_id(condition: Condition, model: &str) -> String {
+    format!("{condition}.{model}")
+}
+
+fn parse_cell(text: &str) -> Option<(Condition, String)> {
+    let (condition, model) = text.split_once('.')?;
+    Some((Condition::parse(condition)?, model.to_owned()))
+}
+
+/// The picked cells in a query string (`a` and `b`).
+fn picked(query: &str) -> Vec<String> {
+    form_urlencoded_pairs(query)
+        .into_iter()
+        .filter(|(key, _)| key == "a" || key == "b")
+        .map(|(_, value)| value)
+        .filter(|value| parse_cell(value).is_some())
+        .take(2)
+        .collect()
+}
+
+fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.replace("%2E", ".").replace("%2e", ".")))
+        .collect()
+}
+
+#[component]
+pub fn QuestionPage() -> impl IntoView {
+    let site = use_site();
+    let params = use_params_map();
+    let location = use_location();
+    let navigate = navigator();
+    move || {
+        let Some(id) = params.get().get("id").and_then(|id| id.parse::<u32>().ok()) else {
+            return view! { <h1>"No such question"</h1> }.into_any();
+        };
+        let query = location.search.get();
+        let picks = picked(&query);
+        question_view(&site, id, picks, navigate.clone()).into_any()
+    }
+}
+
+fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
+    site: &Arc<SiteData>,
+    id: u32,
+    picks: Vec<String>,
+    navigate: Navigate,
+) -> impl IntoView + use<Navigate> {
+    let dataset = &site.loaded.dataset;
+    let question = dataset.question(id).cloned();
+    let filter = ResponseFilter { question_ids: vec![id], ..Default::default() };
+    let selection = filter_entries(&site.entries, dataset, &filter);
+    let entries: Vec<_> = selection.iter().map(|&index| site.entries[index].clone()).collect();
+    let conditions: Vec<Condition> = Condition::ALL
+        .into_iter()
+        .filter(|condition| entries.iter().any(|entry| entry.key.condition == *condition))
+        .collect();
+    let models = site.registry.sorted_names(entries.iter().map(|entry| entry.key.model.as_str()));
+    if question.is_none() && entries.is_empty() {
+        return view! { <h1>"No such question"</h1><p>{format!("This dataset has no question {id}.")}</p> }.into_any();
+    }
+
+    let header =
+        conditions.iter().map(|c| view! { <th scope="col" class="num" title=c.label()>{c.id()}</th> }).collect_view();
+    let rows = models
+        .iter()
+        .map(|model| {
+            let cells = conditions
+                .iter()
+                .map(|&condition| {
+                    let cell = cell_id(condition, model);
+                    let entry =
+                        entries.iter().find(|entry| entry.key.condition == condition && &entry.key.model == model);
+                    let Some(entry) = entry else {
+                        return view! { <td class="num">"–"</td> }.into_any();
+                    };
+                    let label = total_label(entry.grade(dataset));
+                    let pressed = picks.contains(&cell);
+                    let mut next = picks.clone();
+                    if pressed {
+                        next.retain(|pick| pick != &cell);
+                    } else {
+                        next.push(cell.clone());
+                        if next.len() > 2 {
+                            next.remove(0);
+                        }
+                    }
+                    let query: Vec<String> =
+                        next.iter().zip(["a", "b"]).map(|(pick, name)| format!("{name}={pick}")).collect();
+                    let route = if query.is_empty() {
+                        format!("/questions/{id}")
+                    } else {
+                        format!("/questions/{id}?{}", query.join("&"))
+                    };
+                    let navigate = navigate.clone();
+                    let description =
+                        format!("{} in {}: {label}", site.registry.display_name(model), condition.label());
+                    view! {
+                        <td class="num">
+                            <button
+                                type="button"
+                                class="pick"
+                                aria-pressed=if pressed { "true" } else { "false" }
+                                aria-label=description
+                                data-cell=cell.clone()
+                                on:click=move |_| navigate(&route, false)
+                            >
+                                {label}
+                            </button>
+                        </td>
+                    }
+                    .into_any()
+                })
+                .collect_view();
+            view! { <tr><th scope="row">{site.registry.display_name(model).to_owned()}</th>{cells}</tr> }
+        })
+        .collect_view();
+
+    let compared = picks
+        .iter()
+        .filter_map(|pick| {
+            let (condition, model) = parse_cell(pick)?;
+            let entry = entries.iter().find(|entry| entry.key.condition == condition && entry.key.model == model)?;
+            let lang = condition.language().iso_code();
+            let response = entry.response(dataset).map(|record| record.response.clone());
+            let grade = entry.grade(dataset).cloned();
+            let notes = grade.as_ref().map(|row| row.notes.clone());
+            Some(view! {
+                <article class="compare-cell" data-testid="compare-cell">
+                    <h3>
+                        <a href=href(&response_route(entry, &filter.to_query()))>
+                            {format!("{} · {}", condition.label(), site.registry.display_name(&model))}
+                        </a>
+                    </h3>
+                    <Scores grade />
+                    {notes.map(|notes| view! { <p class="judge-notes" lang="en">{notes}</p> })}
+                    {match response {
+                        Some(source) => view! { <MarkdownView source lang /> }.into_any(),
+                        None => view! { <p class="none">"No response in this dataset."</p> }.into_any(),
+                    }}
+                </article>
+            })
+        })
+        .collect_view();
+
+    let references = site.references.get(&id).cloned().unwrap_or_default();
+    let texts = question.as_ref().map(|question| {
+        Language::ALL
+            .into_iter()
+            .map(|language| {
+                let reference = references.get(language).map(|answer| answer.text.clone());
+                view! {
+                    <div class="question-language">
+                        <dt>{language.display_name()}</dt>
+                        <dd lang=language.iso_code()>{question.text(language).to_owned()}</dd>
+                        {reference.map(|text| view! { <dd class="reference" lang=language.iso_code()>"Reference: "{text}</dd> })}
+                    </div>
+                }
+            })
+            .collect_view()
+    });
+
+    view! {
+        <h1>{format!("Question {id}")}</h1>
+        {question.as_ref().map(|question| view! { <p class="meta">{question.category.display_name()}</p> })}
+        <dl class="question-texts">{texts}</dl>
+        <div class="table-scroll">
+            <table class="question-grid" data-testid="question-grid">
+                <caption>"Total score (of 6) of each model in each condition; pick two cells to compare their responses"</caption>
+                <thead><tr><th scope="col">"Model"</th>{header}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <section class="compare" aria-label="Responses side by side">
+            {if picks.is_empty() {
+                view! { <p>"Pick a cell of the grid to read its response here; pick a second to compare."</p> }.into_any()
+            } else {
+                view! { <div class="compare-grid">{compared}</div> }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

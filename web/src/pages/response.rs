@@ -1,0 +1,204 @@
+//! One response: the question in the condition's language and in English, the reference answers,
+//! the system prompt, the response as Markdown, the judge's scores and notes, time and length.
+//! Previous/next move within the list's filter (carried in the query); keyboard: ← / k previous,
+//! → / j next, Esc back to the list. The path alone is the permalink.
+
+use std::sync::Arc;
+
+use left_behind_shared::{Condition, Language, ResponseFilter, ResponseKey, filter_entries, neighbours};
+use leptos::ev;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_params_map};
+use wasm_bindgen::JsCast;
+
+use crate::app::{href, navigator, use_site};
+use crate::components::{MarkdownView, Scores};
+use crate::pages::responses::response_route;
+
+#[component]
+pub fn ResponsePage() -> impl IntoView {
+    let site = use_site();
+    let params = use_params_map();
+    let location = use_location();
+    let navigate = navigator();
+
+    // The previous/next targets of the current view, read by the keyboard handler.
+    let targets: RwSignal<(Option<String>, Option<String>, String)> = RwSignal::new((None, None, "/responses".into()));
+    let handle = window_event_listener(ev::keydown, move |event: web_sys::KeyboardEvent| {
+        if event.alt_key() || event.ctrl_key() || event.meta_key() || typing_in_a_field(&event) {
+            return;
+        }
+        let (previous, next, list) = targets.get_untracked();
+        let target = match event.key().as_str() {
+            "ArrowLeft" | "k" => previous,
+            "ArrowRight" | "j" => next,
+            "Escape" => Some(list),
+            _ => None,
+        };
+        if let Some(route) = target {
+            event.prevent_default();
+            navigate(&route, false);
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    move || {
+        let params = params.get();
+        let query = location.search.get();
+        let key = (|| {
+            Some(ResponseKey {
+                condition: Condition::parse(&params.get("condition")?)?,
+                model: params.get("model")?,
+                question_id: params.get("question")?.parse().ok()?,
+            })
+        })();
+        let Some(key) = key else {
+            return view! { <h1>"No such response"</h1><p>"The address does not name a condition, model and question."</p> }
+                .into_any();
+        };
+        let Some(position) = site.entries.iter().position(|entry| entry.key == key) else {
+            return view! {
+                <h1>"No such response"</h1>
+                <p>{format!("This dataset has no response of {} to question {} in {}.", key.model, key.question_id, key.condition)}</p>
+                <p><a href=href("/responses")>"Back to the responses"</a></p>
+            }
+            .into_any();
+        };
+        let filter = ResponseFilter::from_query(&query);
+        let filter_query = filter.to_query();
+        let selection = filter_entries(&site.entries, &site.loaded.dataset, &filter);
+        let around = neighbours(&site.entries, &selection, &key);
+        let route_of = |index: Option<usize>| index.map(|index| response_route(&site.entries[index], &filter_query));
+        let list_route =
+            if filter_query.is_empty() { "/responses".to_owned() } else { format!("/responses?{filter_query}") };
+        targets.set((route_of(around.previous), route_of(around.next), list_route.clone()));
+        detail(
+            &site,
+            position,
+            around.position.map(|p| (p, selection.len())),
+            route_of(around.previous),
+            route_of(around.next),
+            list_route,
+        )
+        .into_any()
+    }
+}
+
+/// Keys typed into a form field are text, not shortcuts.
+fn typing_in_a_field(event: &web_sys::KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+fn detail(
+    site: &Arc<crate::data::SiteData>,
+    position: usize,
+    place: Option<(usize, usize)>,
+    previous: Option<String>,
+    next: Option<String>,
+    list_route: String,
+) -> impl IntoView + use<> {
+    let dataset = &site.loaded.dataset;
+    let entry = &site.entries[position];
+    let key = entry.key.clone();
+    let language = key.condition.language();
+    let lang = language.iso_code();
+    let record = entry.response(dataset).cloned();
+    let grade = entry.grade(dataset).cloned();
+    let question = dataset.question(key.question_id).cloned();
+    let references = site.references.get(&key.question_id).cloned().unwrap_or_default();
+    let results_file = dataset.results_file(key.condition, &key.model);
+    let system_prompt = results_file.and_then(|file| file.system_prompt_used.clone());
+    let model_name = site.registry.display_name(&key.model).to_owned();
+    let permalink = href(&format!("/responses/{}/{}/{}", key.condition, key.model, key.question_id));
+
+    let question_text = question
+        .as_ref()
+        .map(|question| question.text(language).to_owned())
+        .or_else(|| record.as_ref().map(|record| record.question_text.clone()))
+        .unwrap_or_default();
+    let english = question.as_ref().filter(|_| language != Language::English).map(|question| question.english.clone());
+    let reference_in = |language: Language| references.get(language).map(|answer| answer.text.clone());
+    let short_reference = question.as_ref().and_then(|question| question.reference_answer.clone());
+
+    let nav = view! {
+        <nav class="prev-next" aria-label="Previous and next response in the list">
+            {match previous {
+                Some(route) => view! { <a rel="prev" href=href(&route) aria-keyshortcuts="ArrowLeft k">"← Previous"</a> }.into_any(),
+                None => view! { <span class="disabled">"← Previous"</span> }.into_any(),
+            }}
+            <a href=href(&list_route) aria-keyshortcuts="Escape">
+                {match place {
+                    Some((index, total)) => format!("{} of {total} in the list", index + 1),
+                    None => "Back to the list".to_owned(),
+                }}
+            </a>
+            {match next {
+                Some(route) => view! { <a rel="next" href=href(&route) aria-keyshortcuts="ArrowRight j">"Next →"</a> }.into_any(),
+                None => view! { <span class="disabled">"Next →"</span> }.into_any(),
+            }}
+        </nav>
+    };
+
+    view! {
+        {nav}
+        <article class="response-detail" data-testid="response-detail">
+            <h1>{format!("{} · {model_name} · Question {}", key.condition.label(), key.question_id)}</h1>
+            <p class="meta">
+                <a href=permalink.clone() data-testid="permalink">"Permalink"</a>
+                " · "
+                <a href=href(&format!("/questions/{}", key.question_id))>"This question across all models and conditions"</a>
+                " · Keys: ← previous, → next, Esc list"
+            </p>
+            <section aria-labelledby="question-heading">
+                <h2 id="question-heading">"Question"</h2>
+                <blockquote lang=lang>{question_text}</blockquote>
+                {english.map(|english| view! { <p class="english-original">"English original: " <span lang="en">{english}</span></p> })}
+            </section>
+            <section aria-labelledby="reference-heading">
+                <h2 id="reference-heading">"Reference answer"</h2>
+                {(language != Language::English).then(|| view! {
+                    <h3>{language.display_name()}</h3>
+                    {match reference_in(language) {
+                        Some(text) => view! { <p lang=lang class="reference">{text}</p> }.into_any(),
+                        None => view! { <p class="none">"The answer sheet gives none."</p> }.into_any(),
+                    }}
+                })}
+                <h3>"English"</h3>
+                {match reference_in(Language::English).or(short_reference) {
+                    Some(text) => view! { <p lang="en" class="reference">{text}</p> }.into_any(),
+                    None => view! { <p class="none">"The study gives none."</p> }.into_any(),
+                }}
+            </section>
+            <section aria-labelledby="prompt-heading">
+                <h2 id="prompt-heading">"System prompt"</h2>
+                {match system_prompt {
+                    Some(prompt) => view! { <pre class="system-prompt" lang=lang>{prompt}</pre> }.into_any(),
+                    None => view! { <p class="none">"None (the question was sent alone)."</p> }.into_any(),
+                }}
+            </section>
+            <section aria-labelledby="response-heading">
+                <h2 id="response-heading">"Response"</h2>
+                {match record.clone() {
+                    Some(record) => view! {
+                        <p class="meta">{format!("Answered in {:.2} s", record.response_time_seconds)}
+                            {grade.as_ref().map(|row| format!(" · {} words (as graded)", row.response_length))}
+                        </p>
+                        <MarkdownView source=record.response lang=lang />
+                    }.into_any(),
+                    None => view! { <p class="none">"The response is not in this dataset (only its grade is)."</p> }.into_any(),
+                }}
+            </section>
+            <section aria-labelledby="grade-heading">
+                <h2 id="grade-heading">"Judge's grade"</h2>
+                <Scores grade=grade.clone() />
+                {grade.map(|row| view! {
+                    <h3>"Judge's notes"</h3>
+                    <p class="judge-notes" lang="en" data-testid="judge-notes">{row.notes}</p>
+                })}
+            </section>
+        </article>
+    }
+}

@@ -272,8 +272,9 @@ impl ResponseFilter {
         for state in &self.grading {
             query.append_pair(keys::GRADING, state.key());
         }
+        // Kept as typed (a trailing space included): the search box shows what the URL says.
         if !self.search.trim().is_empty() {
-            query.append_pair(keys::SEARCH, self.search.trim());
+            query.append_pair(keys::SEARCH, &self.search);
         }
         query.finish()
     }

@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::{
-    Condition, Dataset, GradeRow, ModelCategory, ModelRegistry, QuestionCategory, ResponseRecord, RowsSummary,
-    summarize_rows,
+    Condition, Dataset, DetectedLanguage, GradeRow, ModelCategory, ModelRegistry, QuestionCategory, ResponseRecord,
+    RowsSummary, extract_final_answer, identify_language, summarize_rows,
 };
 
 /// Which response: the condition, the model (its file name) and the question.
@@ -31,6 +31,9 @@ pub struct ResponseEntry {
     pub response: Option<(usize, usize)>,
     /// Index into `dataset.grades`, when the response was graded.
     pub grade: Option<usize>,
+    /// The language of the graded text (the final answer in C3/C5), as `left-behind metrics` detects
+    /// it; `None` without a response.
+    pub detected_language: Option<DetectedLanguage>,
     /// Question (in the condition's language and in English), response and judge notes, lowercased
     /// once here so that a search is a plain substring test.
     search_text: String,
@@ -70,6 +73,7 @@ pub fn index_responses(dataset: &Dataset, registry: &ModelRegistry) -> Vec<Respo
         question_category: category,
         response: None,
         grade: None,
+        detected_language: None,
         search_text: String::new(),
     };
     for (file_index, results) in dataset.results.iter().enumerate() {
@@ -98,6 +102,8 @@ pub fn index_responses(dataset: &Dataset, registry: &ModelRegistry) -> Vec<Respo
             text.push('\n');
         }
         if let Some(record) = entry.response(dataset) {
+            let graded = extract_final_answer(&record.response, entry.key.condition);
+            entry.detected_language = Some(identify_language(graded.text).language);
             text.push_str(&record.question_text);
             text.push('\n');
             text.push_str(&record.response);
@@ -199,6 +205,8 @@ pub struct ResponseFilter {
     pub fluency: Vec<u8>,
     pub completeness: Vec<u8>,
     pub grading: Vec<GradingState>,
+    /// Detected languages of the graded text (an entry without a response has none and is left out).
+    pub languages: Vec<DetectedLanguage>,
     /// Words that must all occur (case-insensitively) in the question, the response or the notes.
     pub search: String,
 }
@@ -213,6 +221,7 @@ mod keys {
     pub const TOTAL_MIN: &str = "total_min";
     pub const TOTAL_MAX: &str = "total_max";
     pub const GRADING: &str = "grading";
+    pub const LANGUAGE: &str = "language";
     pub const SEARCH: &str = "q";
 }
 
@@ -272,6 +281,9 @@ impl ResponseFilter {
         for state in &self.grading {
             query.append_pair(keys::GRADING, state.key());
         }
+        for language in &self.languages {
+            query.append_pair(keys::LANGUAGE, language.key());
+        }
         // Kept as typed (a trailing space included): the search box shows what the URL says.
         if !self.search.trim().is_empty() {
             query.append_pair(keys::SEARCH, &self.search);
@@ -316,6 +328,11 @@ impl ResponseFilter {
                         push_unique(&mut filter.grading, state);
                     }
                 }
+                keys::LANGUAGE => {
+                    if let Some(language) = DetectedLanguage::from_key(value) {
+                        push_unique(&mut filter.languages, language);
+                    }
+                }
                 keys::SEARCH => filter.search = value.to_owned(),
                 other => {
                     if let Some(criterion) = Criterion::ALL.into_iter().find(|criterion| criterion.key() == other)
@@ -338,6 +355,8 @@ impl ResponseFilter {
             || !any_of(&self.question_categories, entry.question_category)
             || !(self.question_ids.is_empty() || self.question_ids.contains(&key.question_id))
             || !(self.grading.is_empty() || self.grading.contains(&entry.grading_state(dataset)))
+            || !(self.languages.is_empty()
+                || entry.detected_language.is_some_and(|language| self.languages.contains(&language)))
         {
             return false;
         }

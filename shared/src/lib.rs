@@ -48,13 +48,13 @@ pub use langid::{
     DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,
 };
 pub use language::Language;
+pub use manifest::{MANIFEST_PATH, ManifestFile, SiteManifest, parse_manifest};
 pub use metrics::{
     CodeSwitching, DetectorAgreement, JudgeVerdictGroup, LanguageAuditEntry, LanguageDisagreement, METRICS_COLUMNS,
     ResponseMetrics, ScriptIssue, TextMetrics, TransferCompliance, code_switching, compute_metrics, cyrillic_ratio,
     detector_agreement, detector_agreement_table, judge_says_kyrgyz, language_audit, measure_response, metrics_tables,
     metrics_to_csv,
 };
-pub use manifest::{MANIFEST_PATH, ManifestFile, SiteManifest, parse_manifest};
 pub use problem::{DataError, Problem, Severity, plural};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};

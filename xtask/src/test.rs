@@ -26,11 +26,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--locked",
         "--",
         "-D",
         "warnings",
     ]))?;
-    workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace"]))?;
+    workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace", "--locked"]))?;
     setup::detect(root)?;
     let dist = site::build_wasm(root)?;
     let work = root.join("target/browser-tests");
@@ -59,6 +60,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
         .env("REPORT_JSON", &report)
+        .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
         .env("CHROMIUM", CHROMIUM);
     workspace::run(&mut node)?;

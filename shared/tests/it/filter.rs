@@ -1,8 +1,9 @@
 //! The explorer's response list: joining, filtering, search, the URL round trip, previous/next.
 
 use left_behind_shared::{
-    Condition, DataFile, GradingState, ModelCategory, ModelRegistry, QuestionCategory, ResponseFilter, ResponseKey,
-    assemble, filter_entries, index_responses, neighbours, search_terms, summarize_entries,
+    Condition, DataFile, DetectedLanguage, GradingState, ModelCategory, ModelRegistry, QuestionCategory,
+    ResponseFilter, ResponseKey, assemble, filter_entries, index_responses, neighbours, search_terms,
+    summarize_entries,
 };
 
 const QUESTIONS: &str = r#"[
@@ -54,7 +55,14 @@ fn dataset() -> left_behind_shared::LoadedDataset {
             "C1_english",
             "english",
             "gpt_5.2",
-            &[(1, "neutral_factual", "Astana."), (2, "kazakh_cultural", "A two-stringed lute.")],
+            &[
+                (1, "neutral_factual", "Astana."),
+                (
+                    2,
+                    "kazakh_cultural",
+                    "The dombra is a two-stringed lute of the Kazakh people, and it is played with the fingers.",
+                ),
+            ],
         ),
         results(
             "C1",
@@ -68,7 +76,14 @@ fn dataset() -> left_behind_shared::LoadedDataset {
             "C2_kazakh",
             "kazakh",
             "gpt_5.2",
-            &[(1, "neutral_factual", "Астана."), (2, "kazakh_cultural", "Домбыра — екі шекті аспап.")],
+            &[
+                (1, "neutral_factual", "Астана."),
+                (
+                    2,
+                    "kazakh_cultural",
+                    "Домбыра — қазақ халқының екі ішекті музыкалық аспабы және ол саусақпен ойналады.",
+                ),
+            ],
         ),
         results("C2", "C2_kazakh", "kazakh", "qwen3", &[(1, "neutral_factual", "Астана қаласы.")]),
         grades(
@@ -215,6 +230,7 @@ fn the_filter_round_trips_through_the_query_string() {
         fluency: vec![1, 2],
         completeness: vec![2],
         grading: vec![GradingState::Failed],
+        languages: vec![DetectedLanguage::Kyrgyz, DetectedLanguage::Kazakh],
         search: "Қазақ & \"a=b\" 100%".into(),
     };
     let query = filter.to_query();
@@ -230,9 +246,28 @@ fn the_filter_round_trips_through_the_query_string() {
 }
 
 #[test]
+fn the_detected_language_of_the_graded_text_is_a_filter() {
+    let loaded = dataset();
+    let dataset = &loaded.dataset;
+    let entries = index_responses(dataset, &ModelRegistry::study());
+    assert_eq!(entries[1].detected_language, Some(DetectedLanguage::English));
+    assert_eq!(entries[5].detected_language, Some(DetectedLanguage::Kazakh));
+    assert_eq!(entries[7].detected_language, None, "a grade without a response has no language");
+    let filter = ResponseFilter::from_query("language=kazakh&language=kyrgyz");
+    assert_eq!(filter.languages, [DetectedLanguage::Kazakh, DetectedLanguage::Kyrgyz]);
+    let selection = filter_entries(&entries, dataset, &filter);
+    assert!(selection.contains(&5));
+    assert!(!selection.contains(&1) && !selection.contains(&7));
+    assert!(selection.iter().all(|&index| matches!(
+        entries[index].detected_language,
+        Some(DetectedLanguage::Kazakh | DetectedLanguage::Kyrgyz)
+    )));
+}
+
+#[test]
 fn nonsense_in_a_hand_edited_link_is_skipped() {
     let filter = ResponseFilter::from_query(
-        "condition=C9&condition=c2&total_min=7&accuracy=3&fluency=x&grading=maybe&question=abc&model=",
+        "condition=C9&condition=c2&total_min=7&accuracy=3&fluency=x&grading=maybe&question=abc&model=&language=klingon",
     );
     assert_eq!(filter, ResponseFilter { conditions: vec![Condition::C2], ..Default::default() });
     let filter = ResponseFilter::from_query("condition=C2&condition=C2_kazakh");

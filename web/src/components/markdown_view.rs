@@ -9,7 +9,7 @@ pub fn MarkdownView(
     source: String,
     /// The `lang` of the text (`kk`, `mn`, `en`).
     lang: &'static str,
-    #[prop(optional)] highlight: Option<Range<usize>>,
+    #[prop(default = None)] highlight: Option<Range<usize>>,
 ) -> impl IntoView {
     let html = crate::markdown::render(&source, highlight);
     view! { <div class="markdown" lang=lang inner_html=html></div> }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use left_behind_shared::{Condition, ModelCategory};
+use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
 use crate::app::use_site;
@@ -78,6 +78,14 @@ pub fn MethodsPage() -> impl IntoView {
         })
         .collect_view();
 
+    // The rubric and rules, then the answer sheet: split where the sheet begins.
+    let rubric = dataset.answer_sheet.as_ref().map(|sheet| {
+        let prompt = judge_system_prompt(sheet, &dataset.questions);
+        match prompt.find("\nANSWER SHEET") {
+            Some(index) => (prompt[..index].trim_end().to_owned(), prompt[index..].trim_start().to_owned()),
+            None => (prompt, String::new()),
+        }
+    });
     view! {
         <h1>"Methods"</h1>
         <section aria-labelledby="conditions-heading">
@@ -101,13 +109,18 @@ pub fn MethodsPage() -> impl IntoView {
         </section>
         <section aria-labelledby="rubric-heading">
             <h2 id="rubric-heading">"Rubric"</h2>
-            <p>"An LLM judge scored each response against the reference answer on three criteria, 0 to 2 each (total 0 to 6). A grading that failed is recorded as −1 in every column: it is counted as a failure and left out of every mean, never read as 0."</p>
-            <dl class="rubric">
-                <dt>"Accuracy"</dt><dd>"Is the answer factually correct against the reference? 2 correct, 1 partly correct, 0 wrong."</dd>
-                <dt>"Fluency"</dt><dd>"Is it natural, grammatical text in the language of the condition? 2 natural, 1 understandable with errors, 0 not fluent or in another language."</dd>
-                <dt>"Completeness"</dt><dd>"Does it cover what the question asks? 2 complete, 1 partial, 0 missing."</dd>
-            </dl>
-            <p>"Scores are reported as percentages of the maximum (6 for the total, 2 for each criterion), averaged over the graded rows."</p>
+            <p>"An LLM judge scored each response against the reference answers on Accuracy, Fluency and Completeness, 0 to 2 each (total 0 to 6). Scores are reported as percentages of the maximum, averaged over the graded rows. A grading that failed is recorded as −1 in every column: it is counted as a failure and left out of every mean, never read as 0."</p>
+            {match rubric {
+                Some((rubric, sheet)) => view! {
+                    <p>"The judge's system prompt, as " <code>"left-behind grade"</code> " sends it:"</p>
+                    <pre class="judge-prompt" data-testid="judge-prompt">{rubric}</pre>
+                    <details>
+                        <summary>"…followed by the answer sheet (every question and reference answer in English, Kazakh and Mongolian)"</summary>
+                        <pre class="judge-prompt">{sheet}</pre>
+                    </details>
+                }.into_any(),
+                None => view! { <p class="none">"The answer sheet is not loaded, so the judge's prompt cannot be shown."</p> }.into_any(),
+            }}
         </section>
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">"Models"</h2>

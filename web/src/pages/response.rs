@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use left_behind_shared::{Condition, Language, ResponseFilter, ResponseKey, filter_entries, neighbours};
+use left_behind_shared::{
+    Condition, FinalAnswerSource, Language, ResponseFilter, ResponseKey, TextMetrics, filter_entries, format_number,
+    measure_response, neighbours,
+};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -114,6 +117,14 @@ fn detail(
     let model_name = site.registry.display_name(&key.model).to_owned();
     let permalink = href(&format!("/responses/{}/{}/{}", key.condition, key.model, key.question_id));
 
+    // The same measurement as `left-behind metrics`; in C3/C5 its measured range is the graded final answer.
+    let metrics = record.as_ref().map(|record| measure_response(&record.response, key.condition));
+    let highlight = metrics
+        .as_ref()
+        .filter(|metrics| {
+            matches!(metrics.measured_source, FinalAnswerSource::Marker { .. } | FinalAnswerSource::LastLines { .. })
+        })
+        .map(|metrics| metrics.measured.clone());
     let question_text = question
         .as_ref()
         .map(|question| question.text(language).to_owned())
@@ -181,16 +192,23 @@ fn detail(
             </section>
             <section aria-labelledby="response-heading">
                 <h2 id="response-heading">"Response"</h2>
-                {match record.clone() {
-                    Some(record) => view! {
+                {match record.clone().zip(metrics.clone()) {
+                    Some((record, metrics)) => view! {
                         <p class="meta">{format!("Answered in {:.2} s", record.response_time_seconds)}
                             {grade.as_ref().map(|row| format!(" · {} words (as graded)", row.response_length))}
                         </p>
-                        <MarkdownView source=record.response lang=lang />
+                        {final_answer_note(&metrics.measured_source)}
+                        <MarkdownView source=record.response lang=lang highlight=highlight.clone() />
                     }.into_any(),
                     None => view! { <p class="none">"The response is not in this dataset (only its grade is)."</p> }.into_any(),
                 }}
             </section>
+            {metrics.map(|metrics| view! {
+                <section aria-labelledby="metrics-heading">
+                    <h2 id="metrics-heading">"Automated metrics"</h2>
+                    <MetricsList metrics language />
+                </section>
+            })}
             <section aria-labelledby="grade-heading">
                 <h2 id="grade-heading">"Judge's grade"</h2>
                 <Scores grade=grade.clone() />
@@ -200,5 +218,59 @@ fn detail(
                 })}
             </section>
         </article>
+    }
+}
+
+/// Says which part of a transfer-condition response was graded.
+fn final_answer_note(source: &FinalAnswerSource) -> Option<impl IntoView + use<>> {
+    let text = match source {
+        FinalAnswerSource::WholeResponse => return None,
+        FinalAnswerSource::Marker { .. } => {
+            "The highlighted part, after the step-3 marker, is the final answer: the text the judge grades and the metrics measure."
+                .to_owned()
+        }
+        FinalAnswerSource::LastLines { lines } => format!(
+            "No step-3 marker: the highlighted last {lines} lines are taken as the final answer (graded and measured)."
+        ),
+        FinalAnswerSource::ShortResponse => {
+            "No step-3 marker and a short response: the whole response is graded and measured.".to_owned()
+        }
+    };
+    Some(view! { <p class="final-answer-note">{text}</p> })
+}
+
+/// The automated metrics of one response (`shared::measure_response`).
+#[component]
+fn MetricsList(metrics: TextMetrics, language: Language) -> impl IntoView {
+    let yes_no = |value: bool| if value { "yes" } else { "no" };
+    let detected = metrics.detected;
+    let detected_text = format!(
+        "{} (confidence {}){}",
+        detected.language.display_name(),
+        format_number(detected.confidence, 2, false),
+        if metrics.wrong_language { format!(": not {}", language.display_name()) } else { String::new() }
+    );
+    let script = if metrics.script_issues.is_empty() {
+        "correct".to_owned()
+    } else {
+        metrics.script_issues.iter().map(|issue| issue.key()).collect::<Vec<_>>().join(", ")
+    };
+    view! {
+        <dl class="metrics" data-testid="metrics">
+            <dt>"Detected language"</dt>
+            <dd class=if metrics.wrong_language { "wrong-language" } else { "" }>{detected_text}</dd>
+            <dt>"Characters"</dt><dd>{metrics.char_count}</dd>
+            <dt>"Words"</dt><dd>{metrics.word_count}</dd>
+            <dt>"Estimated tokens"</dt><dd>{metrics.estimated_tokens}</dd>
+            <dt>"Cyrillic ratio"</dt><dd>{format_number(metrics.cyrillic_ratio, 3, false)}</dd>
+            <dt>"Language consistent"</dt><dd>{yes_no(metrics.language_consistent)}</dd>
+            <dt>"Script"</dt><dd>{script}</dd>
+            <dt>"Code switches"</dt>
+            <dd>{format!("{} (ratio {})", metrics.code_switching.count, format_number(metrics.code_switching.ratio, 3, false))}</dd>
+            {metrics.english_word_count.map(|count| view! { <dt>"English function words"</dt><dd>{count}</dd> })}
+            {metrics.transfer.map(|transfer| view! {
+                <dt>"All three steps shown"</dt><dd>{yes_no(transfer.all_steps_present)}</dd>
+            })}
+        </dl>
     }
 }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use left_behind_shared::{
-    Condition, Criterion, GradingState, ModelCategory, QuestionCategory, ResponseEntry, ResponseFilter, filter_entries,
-    summarize_entries,
+    Condition, Criterion, DetectedLanguage, GradingState, ModelCategory, QuestionCategory, ResponseEntry,
+    ResponseFilter, filter_entries, summarize_entries,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -47,6 +47,7 @@ enum Dimension {
     Condition,
     QuestionCategory,
     Grading,
+    Language,
     Score(Criterion),
 }
 
@@ -58,6 +59,7 @@ impl Dimension {
             Dimension::Condition => filter.conditions.iter().map(|c| c.id().to_owned()).collect(),
             Dimension::QuestionCategory => filter.question_categories.iter().map(|c| c.key().to_owned()).collect(),
             Dimension::Grading => filter.grading.iter().map(|g| g.key().to_owned()).collect(),
+            Dimension::Language => filter.languages.iter().map(|l| l.key().to_owned()).collect(),
             Dimension::Score(criterion) => filter.criterion(criterion).iter().map(u8::to_string).collect(),
         }
     }
@@ -79,6 +81,7 @@ impl Dimension {
                 toggle(&mut filter.question_categories, QuestionCategory::from_key(value), on)
             }
             Dimension::Grading => toggle(&mut filter.grading, GradingState::from_key(value), on),
+            Dimension::Language => toggle(&mut filter.languages, DetectedLanguage::from_key(value), on),
             Dimension::Score(criterion) => toggle(filter.criterion_mut(criterion), value.parse().ok(), on),
         }
     }
@@ -155,6 +158,11 @@ pub fn ResponsesPage() -> impl IntoView {
         .collect();
     let grading: Vec<(String, String)> =
         GradingState::ALL.into_iter().map(|state| (state.key().to_owned(), state.display_name().to_owned())).collect();
+    let languages: Vec<(String, String)> = DetectedLanguage::ALL
+        .into_iter()
+        .filter(|language| site.entries.iter().any(|entry| entry.detected_language == Some(*language)))
+        .map(|language| (language.key().to_owned(), language.display_name().to_owned()))
+        .collect();
     let score_values = || (0..=2).map(|score| (score.to_string(), score.to_string())).collect::<Vec<_>>();
     let question_options = dataset
         .questions
@@ -287,6 +295,7 @@ pub fn ResponsesPage() -> impl IntoView {
                     .map(|criterion| group(criterion.display_name(), Dimension::Score(criterion), score_values()))
                     .collect_view()}
                 {group("Grading", Dimension::Grading, grading)}
+                {group("Detected language", Dimension::Language, languages)}
                 <p>
                     <a href=href("/responses")>"Clear all filters"</a>
                 </p>
@@ -304,6 +313,7 @@ pub fn ResponsesPage() -> impl IntoView {
                                 <th scope="col" class="num"><abbr title="Accuracy">"A"</abbr></th>
                                 <th scope="col" class="num"><abbr title="Fluency">"F"</abbr></th>
                                 <th scope="col" class="num"><abbr title="Completeness">"C"</abbr></th>
+                                <th scope="col">"Detected"</th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>
@@ -330,6 +340,12 @@ fn row(site: &SiteData, entry: &ResponseEntry, filter_query: &str) -> impl IntoV
     let sub =
         move |pick: fn(left_behind_shared::Scores) -> u8| scores.map_or("–".to_owned(), |s| pick(s).to_string());
     let label = format!("{} · {} · Q{}", key.condition, site.registry.display_name(&key.model), key.question_id);
+    let detected = entry.detected_language.map_or("–", |language| language.display_name());
+    // The answer is not in the language it was asked in (Kyrgyz for Kazakh, say): worth seeing at a glance.
+    let language_class = match entry.detected_language {
+        Some(detected) if !detected.is(language) => "wrong-language",
+        _ => "",
+    };
     let total_class = match grade.map(|row| row.is_failed()) {
         Some(true) => "num failed",
         _ => "num",
@@ -342,6 +358,7 @@ fn row(site: &SiteData, entry: &ResponseEntry, filter_query: &str) -> impl IntoV
             <td class="num">{sub(|s| s.accuracy)}</td>
             <td class="num">{sub(|s| s.fluency)}</td>
             <td class="num">{sub(|s| s.completeness)}</td>
+            <td class=language_class>{detected}</td>
         </tr>
     }
 }

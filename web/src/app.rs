@@ -54,6 +54,20 @@ pub fn use_site() -> Arc<SiteData> {
     expect_context::<Arc<SiteData>>()
 }
 
+/// The skip link moves focus to the content. It cannot be a plain `#main` link: with `<base href>`
+/// set, the browser would resolve it against the base and load another page.
+fn skip_to_content(event: leptos::ev::MouseEvent) {
+    event.prevent_default();
+    let main = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("main"))
+        .and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element).ok());
+    if let Some(main) = main {
+        let _ = main.focus();
+        main.scroll_into_view();
+    }
+}
+
 #[derive(Clone)]
 enum LoadState {
     Loading,
@@ -69,7 +83,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router base=base()>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main" rel="external" on:click=skip_to_content>"Skip to content"</a>
             <header class="site-header">
                 <a class="site-title" href=href("/")>"Left Behind"</a>
                 <span class="site-subtitle">"Cross-lingual transfer in English, Kazakh and Mongolian"</span>

@@ -23,10 +23,14 @@ impl Mount {
     }
 }
 
+/// Requests answered at once. A browser opens several connections and may leave a large response
+/// unread while it waits for another one; with a single worker that other one would never come.
+const WORKERS: usize = 8;
+
 /// A running server; it stops when dropped.
 pub struct Server {
     server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
     pub port: u16,
 }
 
@@ -40,13 +44,19 @@ impl Server {
         let mut mounts = mounts.to_vec();
         // Longest base first, so `/left-behind/` wins over `/`.
         mounts.sort_by_key(|mount| std::cmp::Reverse(mount.base.len()));
-        let listener = Arc::clone(&server);
-        let thread = std::thread::spawn(move || {
-            for request in listener.incoming_requests() {
-                respond(request, &mounts);
-            }
-        });
-        Ok(Server { server, thread: Some(thread), port })
+        let mounts = Arc::new(mounts);
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let listener = Arc::clone(&server);
+                let mounts = Arc::clone(&mounts);
+                std::thread::spawn(move || {
+                    for request in listener.incoming_requests() {
+                        respond(request, &mounts);
+                    }
+                })
+            })
+            .collect();
+        Ok(Server { server, workers, port })
     }
 
     pub fn url(&self, base: &str) -> String {
@@ -56,9 +66,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
         }
     }
 }

@@ -72,9 +72,18 @@ pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
     Ok(toolchain)
 }
 
+/// Set to `debian` to use the Debian route although rustup has the target (to check that route).
+pub const ROUTE_ENV: &str = "XTASK_WASM_ROUTE";
+
 /// The installed toolchain, or an error that says to run `cargo xtask setup`. Installs nothing.
 pub fn detect(root: &Path) -> anyhow::Result<Toolchain> {
-    let route = if rustup_has_wasm_target() {
+    let forced_debian = std::env::var(ROUTE_ENV).is_ok_and(|route| route == "debian");
+    let route = if forced_debian {
+        if !debian_toolchain_present() {
+            bail!("{ROUTE_ENV}=debian, but Debian's toolchain is not installed: run `cargo xtask setup`");
+        }
+        WasmRoute::DebianBuildStd
+    } else if rustup_has_wasm_target() {
         WasmRoute::Rustup
     } else if debian_toolchain_present() {
         WasmRoute::DebianBuildStd
@@ -122,16 +131,21 @@ fn debian_toolchain_present() -> bool {
 /// Tries rustup first, with a time limit (it hangs where its server cannot be reached), then the
 /// Debian route.
 fn wasm_target() -> anyhow::Result<WasmRoute> {
-    if rustup_has_wasm_target() {
+    let forced_debian = std::env::var(ROUTE_ENV).is_ok_and(|route| route == "debian");
+    if rustup_has_wasm_target() && !forced_debian {
         return Ok(WasmRoute::Rustup);
     }
-    eprintln!("trying `rustup target add wasm32-unknown-unknown` (at most {} s)", RUSTUP_TIMEOUT.as_secs());
-    if run_with_timeout(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]), RUSTUP_TIMEOUT)
-        && rustup_has_wasm_target()
-    {
-        return Ok(WasmRoute::Rustup);
+    if forced_debian {
+        eprintln!("{ROUTE_ENV}=debian: using Debian's toolchain");
+    } else {
+        eprintln!("trying `rustup target add wasm32-unknown-unknown` (at most {} s)", RUSTUP_TIMEOUT.as_secs());
+        let added =
+            run_with_timeout(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]), RUSTUP_TIMEOUT);
+        if added && rustup_has_wasm_target() {
+            return Ok(WasmRoute::Rustup);
+        }
+        eprintln!("rustup could not install the wasm32 target; falling back to Debian's toolchain");
     }
-    eprintln!("rustup could not install the wasm32 target; falling back to Debian's toolchain");
     if !debian_toolchain_present() {
         apt_install(&DEBIAN_TOOLCHAIN_PACKAGES)?;
     }

@@ -46,8 +46,15 @@ pub fn build_wasm(root: &Path) -> anyhow::Result<PathBuf> {
         .current_dir(root.join("web"))
         .args(["build", "--release", "--public-url", "./", "--dist"])
         .arg(&dist)
-        // Its own target directory: another toolchain, or other flags, must not invalidate the host build.
-        .env("CARGO_TARGET_DIR", root.join("target/web/cargo"))
+        // Its own target directory per toolchain: another rustc, or other flags, must not invalidate the
+        // host build (nor the other route's).
+        .env(
+            "CARGO_TARGET_DIR",
+            root.join(match toolchain.route {
+                WasmRoute::Rustup => "target/web/cargo",
+                WasmRoute::DebianBuildStd => "target/web/cargo-debian",
+            }),
+        )
         // Never download a tool: these versions are installed (by setup) and found on PATH.
         .env("TRUNK_TOOLS_WASM_BINDGEN", &toolchain.wasm_bindgen_version)
         .env("TRUNK_TOOLS_WASM_OPT", &toolchain.wasm_opt_version)

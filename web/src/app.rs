@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_navigate;
 use leptos_router::{NavigateOptions, path};
 
@@ -107,17 +107,26 @@ pub fn App() -> impl IntoView {
                         view! {
                             <ProblemsPanel />
                             {empty.then(|| view! { <EmptyDataset /> })}
-                            <Routes fallback=|| view! { <NotFoundPage /> }>
+                            <FlatRoutes fallback=|| view! { <NotFoundPage /> }>
                                 <Route path=path!("/") view=OverviewPage />
                                 <Route path=path!("/responses") view=ResponsesPage />
                                 <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
                                 <Route path=path!("/questions") view=QuestionsPage />
                                 <Route path=path!("/questions/:id") view=QuestionPage />
                                 <Route path=path!("/methods") view=MethodsPage />
-                            </Routes>
+                            </FlatRoutes>
                             {move || {
                                 timing::mark("lb:render-end");
                                 timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+                                // Once the first page is on screen, build the response list for the
+                                // other pages (it is not needed before).
+                                let site = site.clone();
+                                set_timeout(
+                                    move || {
+                                        site.entries();
+                                    },
+                                    std::time::Duration::from_millis(1),
+                                );
                             }}
                         }
                             .into_any()

@@ -3,6 +3,7 @@
 //! fetched becomes a [`Problem`] naming it, like a file that cannot be parsed: the rest still loads.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use futures::future::join_all;
 use gloo_net::http::Request;
@@ -31,7 +32,8 @@ pub struct SiteData {
     pub headline: Vec<String>,
     /// Figure 1 as SVG, or why it could not be drawn.
     pub figure: Option<Result<String, String>>,
-    pub entries: Vec<ResponseEntry>,
+    /// The response list, built on first use (see [`SiteData::entries`]).
+    entries: OnceLock<Vec<ResponseEntry>>,
     /// Reference answers by question id, from the answer sheet.
     pub references: BTreeMap<u32, ReferenceAnswers>,
     /// How many files the manifest listed.
@@ -41,6 +43,19 @@ pub struct SiteData {
 impl SiteData {
     pub fn is_empty(&self) -> bool {
         self.loaded.dataset.is_empty()
+    }
+
+    /// Every response joined with its grade, in list order. Built when first asked for (detecting the
+    /// language of 2,000 responses is the largest single cost of loading), so the overview does not
+    /// wait for it; the app builds it right after the first page is shown.
+    pub fn entries(&self) -> &[ResponseEntry] {
+        self.entries.get_or_init(|| {
+            timing::mark("lb:index-start");
+            let entries = index_responses(&self.loaded.dataset, &self.registry);
+            timing::mark("lb:index-end");
+            timing::measure("lb:index", "lb:index-start", "lb:index-end");
+            entries
+        })
     }
 }
 
@@ -94,6 +109,8 @@ pub async fn load() -> SiteData {
 
     let registry = ModelRegistry::study();
     loaded.problems.extend(validate(&loaded.dataset, &registry));
+    timing::mark("lb:validate-end");
+    timing::measure("lb:validate", "lb:parse-end", "lb:validate-end");
     let dataset = &loaded.dataset;
     let report = (!dataset.grades.is_empty()).then(|| compute_report(&dataset.grades, &registry));
     let tables = report.as_ref().map(|report| report_tables(report, &registry)).unwrap_or_default();
@@ -101,7 +118,6 @@ pub async fn load() -> SiteData {
     let figure = report
         .as_ref()
         .map(|report| figure1_svg(report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string()));
-    let entries = index_responses(dataset, &registry);
     let references = dataset.reference_answers();
     timing::mark("lb:compute-end");
     timing::measure("lb:compute", "lb:parse-end", "lb:compute-end");
@@ -113,7 +129,7 @@ pub async fn load() -> SiteData {
         tables,
         headline,
         figure,
-        entries,
+        entries: OnceLock::new(),
         references,
     }
 }

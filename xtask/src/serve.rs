@@ -1,9 +1,17 @@
 //! `cargo xtask serve`: a static file server on 127.0.0.1, behaving like a static host (GitHub Pages):
 //! files by path below a base, `404.html` for anything else. It runs no code of the site's: the
 //! explorer is static files.
+//!
+//! It is written on `std::net` (one thread per connection, one request per connection) because
+//! tiny_http, tried first, left a browser's first requests on reused connections unanswered in about
+//! one page load in three, which hung the browser tests.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -23,40 +31,39 @@ impl Mount {
     }
 }
 
-/// Requests answered at once. A browser opens several connections and may leave a large response
-/// unread while it waits for another one; with a single worker that other one would never come.
-const WORKERS: usize = 8;
-
 /// A running server; it stops when dropped.
 pub struct Server {
-    server: Arc<tiny_http::Server>,
-    workers: Vec<std::thread::JoinHandle<()>>,
+    address: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
     pub port: u16,
 }
 
 impl Server {
     /// Starts serving `mounts` on 127.0.0.1:`port` (0: a free port) in a background thread.
     pub fn start(mounts: &[Mount], port: u16) -> anyhow::Result<Server> {
-        let server = tiny_http::Server::http(("127.0.0.1", port))
-            .map_err(|error| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {error}"))?;
-        let port = server.server_addr().to_ip().context("the server has no IP address")?.port();
-        let server = Arc::new(server);
+        let listener =
+            TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        let address = listener.local_addr().context("the server has no address")?;
         let mut mounts = mounts.to_vec();
         // Longest base first, so `/left-behind/` wins over `/`.
         mounts.sort_by_key(|mount| std::cmp::Reverse(mount.base.len()));
         let mounts = Arc::new(mounts);
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let listener = Arc::clone(&server);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
                 let mounts = Arc::clone(&mounts);
                 std::thread::spawn(move || {
-                    for request in listener.incoming_requests() {
-                        respond(request, &mounts);
-                    }
-                })
-            })
-            .collect();
-        Ok(Server { server, workers, port })
+                    let _ = handle(stream, &mounts);
+                });
+            }
+        });
+        Ok(Server { address, stop, thread: Some(thread), port: address.port() })
     }
 
     pub fn url(&self, base: &str) -> String {
@@ -66,11 +73,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accepting thread so that it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -92,26 +99,62 @@ pub fn serve_forever(mounts: &[Mount], port: u16) -> anyhow::Result<()> {
     }
 }
 
-fn respond(request: tiny_http::Request, mounts: &[Mount]) {
-    let url = request.url().to_owned();
-    let path = url.split(['?', '#']).next().unwrap_or("/");
+/// Reads one request (the request line and headers; GET and HEAD have no body) and answers it.
+fn handle(stream: TcpStream, mounts: &[Mount]) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
+            break;
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let (status, content_type, body) = match method {
+        "GET" | "HEAD" => respond(target, mounts),
+        _ => (405, "text/plain; charset=utf-8", b"only GET and HEAD".to_vec()),
+    };
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Internal Server Error",
+    };
+    let mut stream = stream;
+    // The dataset may be rebuilt between page loads: revalidate instead of trusting a cache.
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if method != "HEAD" {
+        stream.write_all(&body)?;
+    }
+    stream.flush()
+}
+
+/// The status, type and body for a request target (`/left-behind/data/manifest.json?v=1`).
+fn respond(target: &str, mounts: &[Mount]) -> (u16, &'static str, Vec<u8>) {
+    let path = target.split(['?', '#']).next().unwrap_or("/");
     let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned();
     let resolved = mounts.iter().find_map(|mount| {
         let base_without_slash = mount.base.trim_end_matches('/');
         let rest = if path == base_without_slash { Some("") } else { path.strip_prefix(&mount.base) };
         rest.map(|rest| (mount, rest.to_owned()))
     });
-    let response = match resolved {
-        None => not_found(None),
+    match resolved {
+        None => (404, "text/plain; charset=utf-8", b"not found".to_vec()),
         Some((mount, rest)) => match safe_join(&mount.dir, &rest) {
-            Some(file) if file.is_file() => file_response(&file, 200),
-            Some(dir) if dir.is_dir() && dir.join("index.html").is_file() => {
-                file_response(&dir.join("index.html"), 200)
-            }
-            _ => not_found(Some(&mount.dir)),
+            Some(file) if file.is_file() => read(&file, 200),
+            Some(dir) if dir.is_dir() && dir.join("index.html").is_file() => read(&dir.join("index.html"), 200),
+            // As GitHub Pages does: the site's 404.html, which is the app, and it routes the path.
+            _ if mount.dir.join("404.html").is_file() => read(&mount.dir.join("404.html"), 404),
+            _ => (404, "text/plain; charset=utf-8", b"not found".to_vec()),
         },
-    };
-    let _ = request.respond(response);
+    }
 }
 
 /// `dir/rest`, refusing `..` and absolute paths.
@@ -120,23 +163,10 @@ fn safe_join(dir: &Path, rest: &str) -> Option<PathBuf> {
     relative.components().all(|component| matches!(component, Component::Normal(_))).then(|| dir.join(relative))
 }
 
-fn not_found(site: Option<&Path>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    match site.map(|dir| dir.join("404.html")).filter(|page| page.is_file()) {
-        Some(page) => file_response(&page, 404),
-        None => tiny_http::Response::from_string("not found").with_status_code(404),
-    }
-}
-
-fn file_response(file: &Path, status: u16) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+fn read(file: &Path, status: u16) -> (u16, &'static str, Vec<u8>) {
     match std::fs::read(file) {
-        Ok(bytes) => {
-            let content_type =
-                tiny_http::Header::from_bytes("Content-Type", content_type(file)).expect("a valid header");
-            // The dataset may be rebuilt between page loads; revalidate instead of trusting a cache.
-            let cache = tiny_http::Header::from_bytes("Cache-Control", "no-cache").expect("a valid header");
-            tiny_http::Response::from_data(bytes).with_status_code(status).with_header(content_type).with_header(cache)
-        }
-        Err(error) => tiny_http::Response::from_string(format!("cannot read the file: {error}")).with_status_code(500),
+        Ok(bytes) => (status, content_type(file), bytes),
+        Err(error) => (500, "text/plain; charset=utf-8", format!("cannot read the file: {error}").into_bytes()),
     }
 }
 

@@ -54,7 +54,7 @@ pub fn MethodsPage() -> impl IntoView {
         .collect_view();
 
     let mut model_names: Vec<String> = site.registry.models.iter().map(|model| model.name.clone()).collect();
-    for name in site.registry.sorted_names(site.entries.iter().map(|entry| entry.key.model.as_str())) {
+    for name in site.registry.sorted_names(site.entries().iter().map(|entry| entry.key.model.as_str())) {
         if !model_names.contains(&name) {
             model_names.push(name);
         }
@@ -63,7 +63,7 @@ pub fn MethodsPage() -> impl IntoView {
         .iter()
         .map(|name| {
             let info = site.registry.get(name);
-            let in_data = site.entries.iter().filter(|entry| &entry.key.model == name).count();
+            let in_data = site.entries().iter().filter(|entry| &entry.key.model == name).count();
             view! {
                 <tr>
                     <th scope="row">{site.registry.display_name(name).to_owned()}</th>

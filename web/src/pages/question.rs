@@ -67,8 +67,8 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
     let dataset = &site.loaded.dataset;
     let question = dataset.question(id).cloned();
     let filter = ResponseFilter { question_ids: vec![id], ..Default::default() };
-    let selection = filter_entries(&site.entries, dataset, &filter);
-    let entries: Vec<_> = selection.iter().map(|&index| site.entries[index].clone()).collect();
+    let selection = filter_entries(site.entries(), dataset, &filter);
+    let entries: Vec<_> = selection.iter().map(|&index| site.entries()[index].clone()).collect();
     let conditions: Vec<Condition> = Condition::ALL
         .into_iter()
         .filter(|condition| entries.iter().any(|entry| entry.key.condition == *condition))

@@ -59,7 +59,7 @@ pub fn ResponsePage() -> impl IntoView {
             return view! { <h1>"No such response"</h1><p>"The address does not name a condition, model and question."</p> }
                 .into_any();
         };
-        let Some(position) = site.entries.iter().position(|entry| entry.key == key) else {
+        let Some(position) = site.entries().iter().position(|entry| entry.key == key) else {
             return view! {
                 <h1>"No such response"</h1>
                 <p>{format!("This dataset has no response of {} to question {} in {}.", key.model, key.question_id, key.condition)}</p>
@@ -69,9 +69,9 @@ pub fn ResponsePage() -> impl IntoView {
         };
         let filter = ResponseFilter::from_query(&query);
         let filter_query = filter.to_query();
-        let selection = filter_entries(&site.entries, &site.loaded.dataset, &filter);
-        let around = neighbours(&site.entries, &selection, &key);
-        let route_of = |index: Option<usize>| index.map(|index| response_route(&site.entries[index], &filter_query));
+        let selection = filter_entries(site.entries(), &site.loaded.dataset, &filter);
+        let around = neighbours(site.entries(), &selection, &key);
+        let route_of = |index: Option<usize>| index.map(|index| response_route(&site.entries()[index], &filter_query));
         let list_route =
             if filter_query.is_empty() { "/responses".to_owned() } else { format!("/responses?{filter_query}") };
         targets.set((route_of(around.previous), route_of(around.next), list_route.clone()));
@@ -104,7 +104,7 @@ fn detail(
     list_route: String,
 ) -> impl IntoView + use<> {
     let dataset = &site.loaded.dataset;
-    let entry = &site.entries[position];
+    let entry = &site.entries()[position];
     let key = entry.key.clone();
     let language = key.condition.language();
     let lang = language.iso_code();

@@ -96,7 +96,7 @@ pub fn ResponsesPage() -> impl IntoView {
     let page = Memo::new(move |_| page_from_query(&query.get()));
     let selection = {
         let site = Arc::clone(&site);
-        Memo::new(move |_| filter.with(|filter| filter_entries(&site.entries, &site.loaded.dataset, filter)))
+        Memo::new(move |_| filter.with(|filter| filter_entries(site.entries(), &site.loaded.dataset, filter)))
     };
     let navigate = navigator();
     let apply = {
@@ -142,12 +142,12 @@ pub fn ResponsesPage() -> impl IntoView {
     };
 
     let dataset = &site.loaded.dataset;
-    let model_names = site.registry.sorted_names(site.entries.iter().map(|entry| entry.key.model.as_str()));
+    let model_names = site.registry.sorted_names(site.entries().iter().map(|entry| entry.key.model.as_str()));
     let models: Vec<(String, String)> =
         model_names.iter().map(|name| (name.clone(), site.registry.display_name(name).to_owned())).collect();
     let categories: Vec<(String, String)> = ModelCategory::ALL
         .into_iter()
-        .filter(|category| site.entries.iter().any(|entry| entry.model_category == *category))
+        .filter(|category| site.entries().iter().any(|entry| entry.model_category == *category))
         .map(|category| (category.key().to_owned(), category.display_name().to_owned()))
         .collect();
     let conditions: Vec<(String, String)> =
@@ -160,7 +160,7 @@ pub fn ResponsesPage() -> impl IntoView {
         GradingState::ALL.into_iter().map(|state| (state.key().to_owned(), state.display_name().to_owned())).collect();
     let languages: Vec<(String, String)> = DetectedLanguage::ALL
         .into_iter()
-        .filter(|language| site.entries.iter().any(|entry| entry.detected_language == Some(*language)))
+        .filter(|language| site.entries().iter().any(|entry| entry.detected_language == Some(*language)))
         .map(|language| (language.key().to_owned(), language.display_name().to_owned()))
         .collect();
     let score_values = || (0..=2).map(|score| (score.to_string(), score.to_string())).collect::<Vec<_>>();
@@ -183,7 +183,7 @@ pub fn ResponsesPage() -> impl IntoView {
         let site = Arc::clone(&site);
         move || {
             let selection = selection.get();
-            let summary = summarize_entries(&site.entries, &selection, &site.loaded.dataset);
+            let summary = summarize_entries(site.entries(), &selection, &site.loaded.dataset);
             view! { <ScoreSummary summary matching=selection.len() /> }
         }
     };
@@ -198,7 +198,7 @@ pub fn ResponsesPage() -> impl IntoView {
                 .iter()
                 .skip(start)
                 .take(PAGE_SIZE)
-                .map(|&index| row(&site, &site.entries[index], &filter_query))
+                .map(|&index| row(&site, &site.entries()[index], &filter_query))
                 .collect_view()
         }
     };

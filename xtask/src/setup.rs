@@ -22,6 +22,7 @@ const RUSTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const DEBIAN_TOOLCHAIN_PACKAGES: [&str; 4] = ["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 const DEBIAN_LIBRARY_SOURCE: &str = "/usr/lib/rustlib/src/rust/library";
+const DEBIAN_LLD: &str = "/usr/bin/lld-22";
 /// Debian's Chromium: the browser tests drive it; no tool may download its own browser.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -123,9 +124,13 @@ fn rustup_has_wasm_target() -> bool {
 }
 
 fn debian_toolchain_present() -> bool {
-    Path::new(DEBIAN_CARGO).exists()
-        && Path::new(DEBIAN_LIBRARY_SOURCE).is_dir()
-        && Path::new("/usr/bin/rust-lld").exists()
+    Path::new(DEBIAN_CARGO).exists() && Path::new(DEBIAN_LIBRARY_SOURCE).is_dir() && debian_wasm_linker().is_some()
+}
+
+/// The linker for wasm32 on the Debian route: `rust-lld` where the packages provide it, else lld-22
+/// itself (the same program; rustc tells it the wasm flavor).
+pub fn debian_wasm_linker() -> Option<&'static str> {
+    ["/usr/bin/rust-lld", DEBIAN_LLD].into_iter().find(|path| Path::new(path).exists())
 }
 
 /// Tries rustup first, with a time limit (it hangs where its server cannot be reached), then the

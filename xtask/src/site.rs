@@ -65,9 +65,13 @@ pub fn build_wasm(root: &Path) -> anyhow::Result<PathBuf> {
         .env_remove("RUSTC")
         .env_remove("RUSTUP_TOOLCHAIN");
     if toolchain.route == WasmRoute::DebianBuildStd {
-        // Debian's cargo and rustc first; the standard library is built from its source.
-        path.insert(0, PathBuf::from("/usr/bin"));
+        // Debian's cargo and rustc before rustup's (after the pinned tools: /usr/bin may hold another
+        // wasm-opt); the standard library is built from its source.
+        path.insert(2, PathBuf::from("/usr/bin"));
         trunk.env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+        if let Some(linker) = setup::debian_wasm_linker() {
+            trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", linker);
+        }
     }
     trunk.env("PATH", std::env::join_paths(path).context("PATH")?);
     workspace::run(&mut trunk)?;

@@ -10,6 +10,7 @@ use left_behind_shared::{Condition, GradingSelection};
 use crate::data_dir;
 use crate::fetch::{FetchConfig, Source};
 use crate::grade::GradeConfig;
+use crate::local::models::{ModelsAction, ModelsConfig};
 use crate::metrics::MetricsConfig;
 use crate::report::ReportConfig;
 use crate::run::{RunAction, RunConfig, RunMode, Selection};
@@ -40,6 +41,9 @@ pub enum Command {
     Run(RunArgs),
     /// Grade the responses with an LLM judge into grades/ (resumable; every judge call kept for audit).
     Grade(GradeArgs),
+    /// Local GGUF models (provider = "local"): list them, verify their files, download them.
+    #[command(subcommand)]
+    Models(ModelsCommand),
 }
 
 /// The dataset directory shared by the commands that read data.
@@ -155,14 +159,14 @@ pub struct RunArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Only these models (names as in results/, such as gpt_5.2). Repeat or separate with commas.
-    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    /// Only these models (names as in results/, such as gpt_5.2). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
     pub models: Vec<String>,
-    /// Only these conditions (C1..C5 or directory names). Repeat or separate with commas.
-    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', value_parser = parse_condition)]
+    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
     pub conditions: Vec<Condition>,
-    /// Only these question ids: numbers and ranges such as 1,4,10-12. Repeat or separate with commas.
-    #[arg(long = "question", value_name = "IDS", value_delimiter = ',', value_parser = parse_id_range)]
+    /// Only these question ids: numbers and ranges such as 1,4,10-12. Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "question", value_name = "IDS", value_delimiter = ',', num_args = 1.., value_parser = parse_id_range)]
     pub questions: Vec<(u32, u32)>,
     /// Only the first N selected questions (by id), for a quick trial.
     #[arg(long, value_name = "N")]
@@ -248,11 +252,11 @@ pub struct GradeArgs {
     /// (Anthropic claude-sonnet-4-5-20250929, the study's).
     #[arg(long, value_name = "NAME")]
     pub judge: Option<String>,
-    /// Only the responses of these models (names as in results/). Repeat or separate with commas.
-    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    /// Only the responses of these models (names as in results/). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
     pub models: Vec<String>,
-    /// Only these conditions (C1..C5 or directory names). Repeat or separate with commas.
-    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', value_parser = parse_condition)]
+    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
     pub conditions: Vec<Condition>,
     /// Grade again responses that have a grade (the new grade replaces the old one).
     #[arg(long)]
@@ -298,8 +302,8 @@ pub struct MetricsArgs {
     /// Output format: summary tables (text), one row per response (csv, json; unrounded in json).
     #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
     pub format: MetricsFormat,
-    /// Only these conditions (C1..C5); repeat the flag or separate with commas.
-    #[arg(long, value_name = "CONDITION", value_delimiter = ',', value_parser = parse_condition)]
+    /// Only these conditions (C1..C5); several may follow the flag, separated by spaces or commas.
+    #[arg(long, value_name = "CONDITION", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
     pub condition: Vec<Condition>,
     /// Compare the language detector with the judge's grades: its agreement, and every response where
     /// the detector says wrong language but the judge gave fluency > 0, or the judge gave fluency 0
@@ -322,5 +326,55 @@ impl MetricsArgs {
             conditions,
             audit: self.audit,
         })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Show the local model entries, their files and whether the files are there.
+    List(ModelsListArgs),
+    /// Check a local model's file: a readable GGUF file with the entry's SHA-256.
+    Verify(ModelsNameArgs),
+    /// Download a local model's file from the entry's url (resumable, checked against its sha256).
+    Pull(ModelsPullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsListArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsNameArgs {
+    /// The model's name in the configuration.
+    pub name: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsPullArgs {
+    #[command(flatten)]
+    pub model: ModelsNameArgs,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl ModelsCommand {
+    pub fn into_config(self) -> anyhow::Result<ModelsConfig> {
+        let (data, config, action, show_progress) = match self {
+            ModelsCommand::List(args) => (args.data, args.config, ModelsAction::List, false),
+            ModelsCommand::Verify(args) => (args.data, args.config, ModelsAction::Verify { name: args.name }, false),
+            ModelsCommand::Pull(args) => {
+                (args.model.data, args.model.config, ModelsAction::Pull { name: args.model.name }, !args.no_progress)
+            }
+        };
+        Ok(ModelsConfig { data_dir: data.resolve()?, config_path: config.config, action, show_progress })
     }
 }

@@ -20,6 +20,18 @@
 //! api_key_env = "MY_SERVER_KEY" # optional
 //! category = "bilingual"
 //!
+//! [models.gemma3_270m_local]    # a GGUF file run in-process by llama.cpp (no key, no server)
+//! provider = "local"
+//! model_path = "~/.cache/left-behind/models/gemma-3-270m-q4_k_m.gguf"
+//! url = "https://huggingface.co/.../resolve/main/gemma-3-270m-q4_k_m.gguf"  # for `models pull`
+//! sha256 = "a5fd3b62..."        # checked by `models verify` and `models pull`
+//! category = "multilingual"
+//! context_size = 4096           # tokens per sequence
+//! parallel_sequences = 4        # questions decoded together (continuous batching)
+//! threads = 2                   # default: the machine's cores
+//! temperature = 0.7             # default: greedy decoding; top_p and seed apply when sampling
+//! chat_template = "chatml"      # default: the GGUF's own; "plain": the fallback format
+//!
 //! [models."gpt_5.2"]            # a built-in model: only the fields given change
 //! concurrency = 2
 //!
@@ -46,6 +58,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::dispatch::DispatchPolicy;
+use crate::local::{self, LocalModelSettings};
 use crate::providers::ProviderKind;
 
 /// The file looked for in the dataset directory when `--config` is not given.
@@ -117,6 +130,8 @@ pub struct ModelEntry {
     pub concurrency: Option<usize>,
     /// One of the study's eight (possibly with fields changed by the file).
     pub built_in: bool,
+    /// For `provider = "local"`: the GGUF file and how to run it.
+    pub local: Option<LocalModelSettings>,
 }
 
 impl ModelEntry {
@@ -132,8 +147,11 @@ impl ModelEntry {
         }
     }
 
-    /// The base URL for display: any password in it is hidden.
+    /// The base URL for display: any password in it is hidden; a local model's file path.
     pub fn base_url_for_display(&self) -> String {
+        if let Some(local) = &self.local {
+            return local.model_path.display().to_string();
+        }
         let mut url = self.base_url.clone();
         if url.password().is_some() {
             let _ = url.set_password(Some("redacted"));
@@ -307,6 +325,36 @@ struct ModelSection {
     max_tokens: Option<u32>,
     temperature: Option<f32>,
     concurrency: Option<usize>,
+    // provider = "local" only:
+    model_path: Option<String>,
+    url: Option<String>,
+    sha256: Option<String>,
+    context_size: Option<u32>,
+    parallel_sequences: Option<u32>,
+    threads: Option<u32>,
+    top_p: Option<f32>,
+    seed: Option<u32>,
+    chat_template: Option<String>,
+}
+
+impl ModelSection {
+    /// The local-only fields that are set, by name.
+    fn local_fields(&self) -> Vec<&'static str> {
+        [
+            ("model_path", self.model_path.is_some()),
+            ("url", self.url.is_some()),
+            ("sha256", self.sha256.is_some()),
+            ("context_size", self.context_size.is_some()),
+            ("parallel_sequences", self.parallel_sequences.is_some()),
+            ("threads", self.threads.is_some()),
+            ("top_p", self.top_p.is_some()),
+            ("seed", self.seed.is_some()),
+            ("chat_template", self.chat_template.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +435,10 @@ fn resolve(
     let mut models: Vec<ModelEntry> =
         ModelRegistry::study().models.iter().map(|info| built_in_entry(info, env)).collect::<anyhow::Result<_>>()?;
     let mut judge = default_judge(env)?;
+    let config_dir = match &source {
+        ConfigSource::File(path) => path.parent().map(Path::to_path_buf),
+        ConfigSource::BuiltIn => None,
+    };
     for (name, section) in file.models.0 {
         let place = format!("models.{}", quote_key(&name));
         check_model_name(&name).with_context(|| format!("{source}: {place}"))?;
@@ -400,7 +452,8 @@ fn resolve(
                 judge = apply_section(judge, section, env).with_context(|| format!("{source}: {place}"))?;
             }
             None => {
-                let entry = new_entry(&name, section, env).with_context(|| format!("{source}: {place}"))?;
+                let entry = new_entry(&name, section, config_dir.as_deref(), env)
+                    .with_context(|| format!("{source}: {place}"))?;
                 models.push(entry);
             }
         }
@@ -473,6 +526,7 @@ fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<String>) -> any
         temperature: None,
         concurrency: None,
         built_in: true,
+        local: None,
     })
 }
 
@@ -494,6 +548,7 @@ fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEn
         temperature: Some(DEFAULT_JUDGE_TEMPERATURE),
         concurrency: None,
         built_in: true,
+        local: None,
     })
 }
 
@@ -549,14 +604,25 @@ fn check_numbers(section: &ModelSection) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn new_entry(name: &str, section: ModelSection, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEntry> {
+fn new_entry(
+    name: &str,
+    section: ModelSection,
+    config_dir: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
-    let provider_key =
-        section.provider.as_deref().context("a new model needs `provider` (such as \"openai-compatible\")")?;
+    let provider_key = section
+        .provider
+        .as_deref()
+        .context("a new model needs `provider` (such as \"openai-compatible\" or \"local\")")?;
     let provider = ProviderKind::from_key(provider_key).with_context(|| {
         let known: Vec<&str> = ProviderKind::ALL.iter().map(|kind| kind.key()).collect();
         format!("unknown provider {provider_key:?} (one of {})", known.join(", "))
     })?;
+    if provider == ProviderKind::Local {
+        return new_local_entry(name, section, config_dir, env);
+    }
+    check_no_local_fields(&section, provider)?;
     let model_id = section.model_id.filter(|id| !id.trim().is_empty()).context("a new model needs `model_id`")?;
     let (base_url, base_url_origin) = base_url(provider, section.base_url.as_deref(), env)?;
     Ok(ModelEntry {
@@ -573,6 +639,129 @@ fn new_entry(name: &str, section: ModelSection, env: &dyn Fn(&str) -> Option<Str
         temperature: section.temperature,
         concurrency: section.concurrency,
         built_in: false,
+        local: None,
+    })
+}
+
+fn check_no_local_fields(section: &ModelSection, provider: ProviderKind) -> anyhow::Result<()> {
+    let fields = section.local_fields();
+    if !fields.is_empty() {
+        anyhow::bail!("{} only apply to provider = \"local\", not {provider}", fields.join(", "));
+    }
+    Ok(())
+}
+
+/// A `provider = "local"` entry: a GGUF file run in-process. Its "base URL" is the file's
+/// `file://` URL (it names the engine in dispatch lanes and displays).
+fn new_local_entry(
+    name: &str,
+    section: ModelSection,
+    config_dir: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<ModelEntry> {
+    for (field, set) in [
+        ("base_url", section.base_url.is_some()),
+        ("api_key_env", section.api_key_env.is_some()),
+        ("provider_route", section.provider_route.is_some()),
+    ] {
+        if set {
+            anyhow::bail!("{field} does not apply to provider = \"local\" (it runs a GGUF file in-process)");
+        }
+    }
+    let url = section
+        .url
+        .as_deref()
+        .map(|text| {
+            let url = Url::parse(text.trim()).with_context(|| format!("url {:?} is not a URL", text.trim()))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                anyhow::bail!("url {:?} must be http or https", text.trim());
+            }
+            Ok(url)
+        })
+        .transpose()?;
+    let model_path = match (&section.model_path, &url) {
+        (Some(text), _) => local::expand_path(text, config_dir, env)?,
+        (None, Some(url)) => {
+            let file_name = url
+                .path_segments()
+                .and_then(|mut segments| segments.next_back())
+                .filter(|segment| !segment.is_empty())
+                .with_context(|| format!("url {url} does not end in a file name; give model_path"))?;
+            local::cache_dir(env)
+                .context("cannot find the cache directory (HOME is not set); give model_path")?
+                .join(file_name)
+        }
+        (None, None) => anyhow::bail!("a local model needs `model_path` (a GGUF file) or a `url` to pull it from"),
+    };
+    let model_path = if model_path.is_absolute() {
+        model_path
+    } else {
+        std::env::current_dir().context("cannot read the current directory")?.join(model_path)
+    };
+    let sha256 = section
+        .sha256
+        .map(|text| {
+            let text = text.trim().to_ascii_lowercase();
+            if !local::is_sha256_hex(&text) {
+                anyhow::bail!("sha256 must be 64 hexadecimal digits");
+            }
+            Ok(text)
+        })
+        .transpose()?;
+    for (field, value) in [
+        ("context_size", section.context_size),
+        ("parallel_sequences", section.parallel_sequences),
+        ("threads", section.threads),
+    ] {
+        if value == Some(0) {
+            anyhow::bail!("{field} must be at least 1");
+        }
+    }
+    if let Some(top_p) = section.top_p
+        && !(top_p.is_finite() && top_p > 0.0 && top_p <= 1.0)
+    {
+        anyhow::bail!("top_p must be above 0 and at most 1");
+    }
+    if section.concurrency.is_some() {
+        anyhow::bail!(
+            "concurrency does not apply to provider = \"local\": parallel_sequences sets how many questions run at once"
+        );
+    }
+    let chat_template = section.chat_template.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
+    let base_url = Url::from_file_path(&model_path)
+        .map_err(|()| anyhow::anyhow!("model_path {} is not an absolute path", model_path.display()))?;
+    let model_id = match section.model_id.filter(|id| !id.trim().is_empty()) {
+        Some(id) => id,
+        None => model_path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .with_context(|| format!("model_path {} has no file name", model_path.display()))?,
+    };
+    Ok(ModelEntry {
+        name: name.to_owned(),
+        display_name: section.display_name.unwrap_or_else(|| name.to_owned()),
+        provider: ProviderKind::Local,
+        model_id,
+        base_url,
+        base_url_origin: "model_path".to_owned(),
+        api_key_env: None,
+        category: section.category.as_deref().map(parse_category).transpose()?.unwrap_or(ModelCategory::Unassigned),
+        provider_route: None,
+        max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        temperature: section.temperature,
+        concurrency: None,
+        built_in: false,
+        local: Some(LocalModelSettings {
+            model_path,
+            url,
+            sha256,
+            context_size: section.context_size.unwrap_or(local::DEFAULT_CONTEXT_SIZE),
+            parallel_sequences: section.parallel_sequences.unwrap_or(local::DEFAULT_PARALLEL_SEQUENCES),
+            threads: section.threads,
+            top_p: section.top_p,
+            seed: section.seed.unwrap_or(local::DEFAULT_SEED),
+            chat_template,
+        }),
     })
 }
 
@@ -583,9 +772,13 @@ fn apply_section(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
+    check_no_local_fields(&section, entry.provider)?;
     let mut provider_changed = false;
     if let Some(key) = &section.provider {
         let provider = ProviderKind::from_key(key).with_context(|| format!("unknown provider {key:?}"))?;
+        if provider == ProviderKind::Local {
+            anyhow::bail!("a built-in model cannot become a local one: give the local model an entry of its own");
+        }
         if provider != entry.provider {
             entry.provider = provider;
             entry.api_key_env = provider.key_variable().map(str::to_owned);

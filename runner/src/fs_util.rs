@@ -21,11 +21,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     temporary.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
     temporary.as_file().sync_all().with_context(|| format!("cannot flush {}", path.display()))?;
     temporary.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
-    // Make the rename itself durable.
+    sync_parent_dir(path);
+    Ok(())
+}
+
+/// Flushes the directory holding `path`, making a rename into it durable (best effort).
+pub fn sync_parent_dir(path: &Path) {
+    let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let Ok(directory) = std::fs::File::open(parent) {
         let _ = directory.sync_all();
     }
-    Ok(())
 }
 
 /// Removes the temporary files [`write_atomic`] left beside `path` when a process writing it was

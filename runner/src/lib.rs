@@ -4,7 +4,7 @@
 //! Commands: [`fetch`], [`validate`], [`report`], [`metrics`], [`run`], [`grade`]. Calling models:
 //! [`config`] (which models, how), [`secrets`] (their keys), [`providers`] (one module per API behind
 //! one trait), [`dispatch`] (concurrency, retries, rate limits), [`model_client`] (a configured model
-//! ready to call). Saving what calls return: [`writer`] (one writer per file), [`fs_util`] (atomic
+//! ready to call), [`local`] (GGUF models run in-process by llama.cpp). Saving what calls return: [`writer`] (one writer per file), [`fs_util`] (atomic
 //! writes), [`interrupt`] (Ctrl-C).
 
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod fs_util;
 pub mod grade;
 pub mod interrupt;
+pub mod local;
 pub mod metrics;
 pub mod model_client;
 pub mod progress;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use left_behind_runner::{cli, fetch, grade, metrics, progress, report, run, validate};
+use left_behind_runner::{cli, fetch, grade, local, metrics, progress, report, run, validate};
 
 fn main() -> ExitCode {
     match try_main() {
@@ -30,6 +30,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         cli::Command::Metrics(args) => metrics::run(args.into_config()?),
         cli::Command::Run(args) => run::run(args.into_config()?),
         cli::Command::Grade(args) => grade::grade(args.into_config()?),
+        cli::Command::Models(command) => local::models::run(command.into_config()?),
     }
 }
 
@@ -39,7 +40,8 @@ fn try_main() -> anyhow::Result<ExitCode> {
 fn init_logging(verbosity: u8) {
     let default = match verbosity {
         0 => "warn",
-        1 => "info",
+        // llama.cpp's log (model loading, one line per tensor group) only from -vv.
+        1 => "info,llama-cpp-2=warn",
         2 => "info,left_behind_runner=debug",
         _ => "info,left_behind_runner=trace",
     };

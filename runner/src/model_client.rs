@@ -18,14 +18,22 @@ pub struct ModelClient {
 
 impl ModelClient {
     /// The model's provider, built with `key`, and its lanes in `dispatcher`: one per provider
-    /// endpoint (kind and base URL), plus one for the model alone when it sets `concurrency`.
+    /// endpoint (kind and base URL), plus one for the model alone when it sets `concurrency`. A local
+    /// model loads its engine here (the error names the model and its file) and has one lane of
+    /// its own, as wide as its parallel sequences.
     pub fn new(
         entry: &ModelEntry,
         key: Option<Secret>,
         config: &RunnerConfig,
         dispatcher: &Dispatcher,
         http: reqwest::Client,
-    ) -> ModelClient {
+    ) -> anyhow::Result<ModelClient> {
+        if let Some(local) = &entry.local {
+            let provider = providers::local::start(entry)?;
+            let lanes =
+                vec![dispatcher.lane(&format!("local model {}", entry.name), local.parallel_sequences as usize)];
+            return Ok(ModelClient { entry: entry.clone(), provider, lanes });
+        }
         let settings = ProviderSettings {
             kind: entry.provider,
             base_url: entry.base_url.clone(),
@@ -40,7 +48,7 @@ impl ModelClient {
         if let Some(concurrency) = entry.concurrency {
             lanes.push(dispatcher.lane(&format!("model {}", entry.name), concurrency));
         }
-        ModelClient { entry: entry.clone(), provider: providers::build(settings, http), lanes }
+        Ok(ModelClient { entry: entry.clone(), provider: providers::build(settings, http), lanes })
     }
 
     /// A request with the model's output limit and temperature.

@@ -9,6 +9,7 @@ mod serve;
 mod setup;
 mod site;
 mod test;
+mod test_model;
 mod workspace;
 
 use std::path::PathBuf;
@@ -26,8 +27,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check and install what the site needs: the wasm32 target (rustup, else Debian's toolchain and
-    /// build-std), trunk, the wasm-bindgen-cli of Cargo.lock, wasm-opt, Chromium and playwright-core.
+    /// Check and install what building and testing need: cmake and clang (llama.cpp), the local
+    /// engine's test model, the wasm32 target (rustup, else Debian's toolchain and build-std), trunk,
+    /// the wasm-bindgen-cli of Cargo.lock, wasm-opt, Chromium and playwright-core.
     Setup,
     /// Build the static site into a folder, with the dataset and a manifest of its files.
     Site(SiteArgs),

@@ -5,6 +5,9 @@
 //! toolchain with its library source builds it from source (cargo's build-std). trunk and
 //! wasm-bindgen-cli are installed with `cargo install --root target/tools`; the wasm-bindgen-cli
 //! version must equal the wasm-bindgen of Cargo.lock, or the generated JavaScript does not match.
+//!
+//! The runner's local engine needs cmake and clang to build llama.cpp, and its tests need the small
+//! test model in the cache ([`crate::test_model`]): both are installed here too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,6 +53,8 @@ pub struct Toolchain {
 }
 
 pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
+    native_build_tools()?;
+    crate::test_model::ensure(root)?;
     let route = wasm_target()?;
     match route {
         WasmRoute::Rustup => eprintln!("wasm32 target: rustup's wasm32-unknown-unknown (the normal route)"),
@@ -71,6 +76,36 @@ pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
         toolchain.wasm_opt_version
     );
     Ok(toolchain)
+}
+
+/// The runner's in-process engine vendors llama.cpp: building it takes cmake, and bindgen takes
+/// libclang (Debian's clang and libclang-dev).
+const NATIVE_BUILD_PACKAGES: [&str; 3] = ["cmake", "clang", "libclang-dev"];
+
+fn native_build_tools() -> anyhow::Result<()> {
+    let present = || {
+        output_of("cmake", &["--version"]).is_some()
+            && output_of("clang", &["--version"]).is_some()
+            && libclang_present()
+    };
+    if present() {
+        eprintln!("cmake, clang and libclang: present (llama.cpp builds)");
+        return Ok(());
+    }
+    apt_install(&NATIVE_BUILD_PACKAGES)?;
+    if !present() {
+        bail!("{} did not install: the runner's llama.cpp cannot be built", NATIVE_BUILD_PACKAGES.join(", "));
+    }
+    Ok(())
+}
+
+/// libclang.so, where Debian's libclang-dev puts it (`/usr/lib/llvm-N/lib`).
+fn libclang_present() -> bool {
+    std::fs::read_dir("/usr/lib").is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            entry.file_name().to_string_lossy().starts_with("llvm-") && entry.path().join("lib/libclang.so").exists()
+        })
+    })
 }
 
 /// Set to `debian` to use the Debian route although rustup has the target (to check that route).

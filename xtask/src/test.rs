@@ -1,5 +1,5 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure: formatting,
-//! clippy with warnings denied, every cargo test, the site build, and the browser tests (node's test
+//! clippy with warnings denied (the runner also without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's test
 //! runner with playwright-core driving Debian's Chromium) against sites built over the study's
 //! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
 
@@ -26,6 +26,17 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    // The runner without the local engine (no cmake, no clang) must still build.
+    workspace::run(Command::new(&cargo).current_dir(root).args([
+        "clippy",
+        "--package",
+        "left-behind-runner",
+        "--no-default-features",
         "--locked",
         "--",
         "-D",

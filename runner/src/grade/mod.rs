@@ -239,7 +239,7 @@ fn make_judgments(
     let mut summary = block_on_interruptible(|stop, stopped| async move {
         let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
-        let client = ModelClient::new(judge.entry, judge.key.clone(), settings, &dispatcher, http);
+        let client = ModelClient::new(judge.entry, judge.key.clone(), settings, &dispatcher, http)?;
         let judge = Arc::new(Judge::new(client, judge.system_prompt, judge.key));
         execute(judgments, documents, &bars, judge, dispatcher, (stop, stopped), config.show_progress).await
     })?;

@@ -130,5 +130,6 @@ fn into_completion(response: MessagesResponse, latency: std::time::Duration) -> 
         usage: usage.filter(|usage| !usage.is_empty()),
         served_model: response.model,
         latency,
+        record_fields: serde_json::Map::new(),
     })
 }

@@ -176,5 +176,6 @@ fn into_completion(response: GenerateResponse, latency: std::time::Duration) -> 
         usage: usage.filter(|usage| !usage.is_empty()),
         served_model: response.model_version,
         latency,
+        record_fields: serde_json::Map::new(),
     })
 }

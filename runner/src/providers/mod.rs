@@ -10,6 +10,7 @@ pub mod anthropic;
 pub mod google;
 mod http;
 pub mod huggingface;
+pub mod local;
 pub mod openai;
 pub mod openai_compatible;
 mod openai_wire;
@@ -81,6 +82,9 @@ pub struct Completion {
     pub served_model: Option<String>,
     /// From sending the request to having read the whole answer.
     pub latency: Duration,
+    /// More about how the answer was made, stored with it in the results file (the local engine's
+    /// decoding settings, prompt format and timings). Empty for the APIs.
+    pub record_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why a call failed. [`ProviderError::is_retryable`] tells the dispatch layer whether to try again.
@@ -114,6 +118,10 @@ pub enum ProviderError {
     /// The request could not even be built (an invalid URL or model id). Final.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The local engine could not answer (a prompt longer than the context, a llama.cpp failure).
+    /// Final.
+    #[error("local engine: {0}")]
+    Engine(String),
 }
 
 fn retry_after_text(retry_after: Option<Duration>) -> String {
@@ -144,7 +152,10 @@ impl ProviderError {
             ProviderError::Malformed(_) | ProviderError::EmptyContent { .. } | ProviderError::Blocked { .. } => {
                 Some(200)
             }
-            ProviderError::Timeout(_) | ProviderError::Connection(_) | ProviderError::InvalidRequest(_) => None,
+            ProviderError::Timeout(_)
+            | ProviderError::Connection(_)
+            | ProviderError::InvalidRequest(_)
+            | ProviderError::Engine(_) => None,
         }
     }
 
@@ -176,6 +187,7 @@ impl ProviderError {
             }
             ProviderError::Blocked { reason } => ProviderError::Blocked { reason: secret.redact(&reason) },
             ProviderError::InvalidRequest(message) => ProviderError::InvalidRequest(secret.redact(&message)),
+            ProviderError::Engine(message) => ProviderError::Engine(secret.redact(&message)),
             timeout @ ProviderError::Timeout(_) => timeout,
         }
     }
@@ -190,16 +202,19 @@ pub enum ProviderKind {
     Xai,
     HuggingFace,
     OpenAiCompatible,
+    /// A GGUF file run in-process by llama.cpp ([`local`]).
+    Local,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 6] = [
+    pub const ALL: [ProviderKind; 7] = [
         ProviderKind::Anthropic,
         ProviderKind::OpenAi,
         ProviderKind::Google,
         ProviderKind::Xai,
         ProviderKind::HuggingFace,
         ProviderKind::OpenAiCompatible,
+        ProviderKind::Local,
     ];
 
     /// The name used in configuration files and the registry (`openai-compatible`).
@@ -211,6 +226,7 @@ impl ProviderKind {
             ProviderKind::Xai => "xai",
             ProviderKind::HuggingFace => "huggingface",
             ProviderKind::OpenAiCompatible => "openai-compatible",
+            ProviderKind::Local => "local",
         }
     }
 
@@ -226,7 +242,7 @@ impl ProviderKind {
             ProviderKind::Google => Some(google::DEFAULT_BASE_URL),
             ProviderKind::Xai => Some(xai::DEFAULT_BASE_URL),
             ProviderKind::HuggingFace => Some(huggingface::DEFAULT_BASE_URL),
-            ProviderKind::OpenAiCompatible => None,
+            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
         }
     }
 
@@ -238,7 +254,7 @@ impl ProviderKind {
             ProviderKind::Google => Some("GOOGLE_BASE_URL"),
             ProviderKind::Xai => Some("XAI_BASE_URL"),
             ProviderKind::HuggingFace => Some("HF_BASE_URL"),
-            ProviderKind::OpenAiCompatible => None,
+            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
         }
     }
 
@@ -250,7 +266,7 @@ impl ProviderKind {
             ProviderKind::Google => Some("GOOGLE_API_KEY"),
             ProviderKind::Xai => Some("XAI_API_KEY"),
             ProviderKind::HuggingFace => Some("HF_API_KEY"),
-            ProviderKind::OpenAiCompatible => None,
+            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
         }
     }
 }
@@ -275,7 +291,8 @@ pub struct ProviderSettings {
     pub key: Option<Secret>,
 }
 
-/// Builds the provider for `settings`, sharing `http` (one connection pool for the whole run).
+/// Builds the provider of an HTTP API for `settings`, sharing `http` (one connection pool for the
+/// whole run). Local models are not built here: their engine loads a file ([`local::start`]).
 pub fn build(settings: ProviderSettings, http: reqwest::Client) -> Arc<dyn Provider> {
     let endpoint = http::Endpoint::new(http, settings.base_url, settings.key);
     match settings.kind {
@@ -289,6 +306,7 @@ pub fn build(settings: ProviderSettings, http: reqwest::Client) -> Arc<dyn Provi
         ProviderKind::OpenAiCompatible => {
             Arc::new(openai_compatible::OpenAiCompatible::new(endpoint, settings.model_id))
         }
+        ProviderKind::Local => panic!("local models are started with providers::local::start, not built from a URL"),
     }
 }
 

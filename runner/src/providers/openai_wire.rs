@@ -148,5 +148,6 @@ fn into_completion(response: ChatResponse, latency: std::time::Duration) -> Resu
         usage: usage.filter(|usage| !usage.is_empty()),
         served_model: response.model,
         latency,
+        record_fields: serde_json::Map::new(),
     })
 }

@@ -69,6 +69,13 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
         if let Err(missing) = resolved_keys {
             println!("note: a real run would stop here: {missing}");
         }
+        for model in plan.models_to_call() {
+            if let Some(local) = &model.local
+                && let Err(error) = crate::local::check_model_file(&model.name, local)
+            {
+                println!("note: a real run would stop here: {error:#}");
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if plan.pending_calls() == 0 {
@@ -110,7 +117,7 @@ fn make_calls(
             let key = resolved_keys.get(&model.name).cloned().flatten();
             clients.insert(
                 model.name.clone(),
-                Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())),
+                Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?),
             );
         }
         execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await
@@ -291,7 +298,7 @@ impl Job {
                     api_model_id: Some(self.client.provider().wire_model_id().to_owned()),
                     served_model: completion.served_model,
                     answered_at: Some(crate::clock::now_utc()),
-                    extra: Default::default(),
+                    extra: completion.record_fields,
                 })
             }
             Err(error) => {

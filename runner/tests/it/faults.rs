@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::{
-    MockServer, RawServer, Reply, dataset, gemini_answer, local_model, openai_answer, read_results, run_args,
-    run_binary, text, write_config,
+    MockServer, RawServer, Reply, dataset, gemini_answer, openai_answer, read_results, run_args, run_binary,
+    server_model, text, write_config,
 };
 
 /// Runs one local model over `questions` questions of C1 and returns (exit code, stdout, the file).
@@ -20,7 +20,7 @@ async fn run_once(
     run_section: &str,
 ) -> (tempfile::TempDir, i32, String, left_behind_shared::ResultsFile) {
     let data = dataset(questions);
-    let config = write_config(data.path(), run_section, &local_model("local", url));
+    let config = write_config(data.path(), run_section, &server_model("local", url));
     let output =
         run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path())
             .await;
@@ -194,7 +194,7 @@ async fn a_later_run_retries_recorded_failures_and_validate_counts_them() {
     })
     .await;
     let data = dataset(3);
-    let config = write_config(data.path(), "max_attempts = 2", &local_model("local", &server.url));
+    let config = write_config(data.path(), "max_attempts = 2", &server_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
     let output =
         run_binary(run_args(data.path(), &config, &["--condition", "C1", "--model", "local"]), Vec::new(), data.path())

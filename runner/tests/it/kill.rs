@@ -45,8 +45,8 @@ async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
     let data = dataset(QUESTIONS);
     let models = format!(
         "{}\n{}",
-        crate::support::local_model("alpha", &server.url),
-        crate::support::local_model("beta", &server.url)
+        crate::support::server_model("alpha", &server.url),
+        crate::support::server_model("beta", &server.url)
     );
     let config = write_config(data.path(), "concurrency = 4", &models);
     let args = run_args(data.path(), &config, &["--model", "alpha,beta", "--condition", "C1,C2"]);

@@ -8,6 +8,7 @@ mod faults;
 mod fetch;
 mod grade;
 mod kill;
+mod local_model;
 mod metrics;
 mod providers_wire;
 mod report;

@@ -9,8 +9,8 @@ use left_behind_shared::{Condition, ModelRegistry, results_path};
 use serde_json::json;
 
 use crate::support::{
-    MockServer, Reply, Seen, answer_any, command, dataset, local_model, openai_answer, read_results, run_args,
-    run_binary, text, write_config,
+    MockServer, Reply, Seen, answer_any, command, dataset, openai_answer, read_results, run_args, run_binary,
+    server_model, text, write_config,
 };
 
 const KEY: &str = "key-for-local-tests-1234";
@@ -188,7 +188,7 @@ async fn missing_keys_are_all_listed_before_any_call() {
 async fn dry_run_and_list_call_nothing() {
     let server = MockServer::start(|_, _| Reply::json(200, openai_answer("ok"))).await;
     let data = dataset(4);
-    let config = write_config(data.path(), "", &local_model("local", &server.url));
+    let config = write_config(data.path(), "", &server_model("local", &server.url));
     // One answer exists already.
     let first = run_binary(
         run_args(data.path(), &config, &["--model", "local", "--condition", "C1", "--limit", "1"]),
@@ -261,7 +261,7 @@ async fn resume_keeps_what_is_there_and_refuses_to_mix_setups() {
     })
     .await;
     let data = dataset(3);
-    let config = write_config(data.path(), "", &local_model("local", &server.url));
+    let config = write_config(data.path(), "", &server_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let existing = json!({
@@ -342,7 +342,7 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     let server =
         MockServer::start(|_, _| Reply::json(200, openai_answer("slow")).after(Duration::from_millis(250))).await;
     let data = dataset(20);
-    let config = write_config(data.path(), "concurrency = 2", &local_model("local", &server.url));
+    let config = write_config(data.path(), "concurrency = 2", &server_model("local", &server.url));
     let file = data.path().join("results/C1_english/local.json");
     let child = command()
         .args(run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]))

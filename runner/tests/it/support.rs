@@ -457,8 +457,8 @@ pub fn write_config(dir: &Path, run_section: &str, models: &str) -> PathBuf {
     path
 }
 
-/// A `[models.NAME]` table for an OpenAI-compatible server without a key.
-pub fn local_model(name: &str, url: &str) -> String {
+/// A `[models.NAME]` table for an OpenAI-compatible server on 127.0.0.1, without a key.
+pub fn server_model(name: &str, url: &str) -> String {
     format!(
         "[models.{name}]\nprovider = \"openai-compatible\"\nbase_url = \"{url}/v1\"\nmodel_id = \"local/{name}\"\ncategory = \"bilingual\"\n"
     )

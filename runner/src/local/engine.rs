@@ -2,12 +2,12 @@
 //! crate) and served by a thread of its own, several questions at once.
 //!
 //! Continuous batching: the engine holds up to `parallel_sequences` questions as sequences of one
-//! llama.cpp context. Every step decodes one batch holding the next token of each sequence that is
-//! generating and the prompt tokens of sequences that just arrived (as many as fit in the batch),
-//! then samples each sequence's next token from its own logits. A sequence that ends frees its slot
-//! and its part of the KV cache for the next question at once, so the batch stays full while
-//! questions are waiting. Each sequence has its own sampler, so its text depends on its own prompt
-//! and seed, not on its neighbours.
+//! llama.cpp context. A question that arrives has its prompt decoded (alone, see [`Server::step`]);
+//! then every step decodes the next token of all generating sequences together and samples each
+//! one's next token from its own logits. A sequence that ends frees its slot and its part of the KV
+//! cache for the next question at once, so the batch stays full while questions are waiting. Steps
+//! have fixed shapes, and each sequence its own sampler, so an answer depends on its own prompt and
+//! settings, not on its neighbours.
 //!
 //! Requests arrive over a channel from the async provider ([`crate::providers::local`]) and answers
 //! go back over a oneshot channel each; a caller that goes away (timeout, Ctrl-C) is noticed at the
@@ -248,7 +248,10 @@ impl Engine {
                     }
                 };
                 let _ = ready_sender.send(Ok(info.clone()));
-                let mut server = Server { model: &model, template, context, info, receiver, stop: thread_stop };
+                let padding_token =
+                    Some(model.vocab().bos()).filter(|token| token.0 >= 0).unwrap_or(LlamaToken::new(0));
+                let mut server =
+                    Server { model: &model, padding_token, template, context, info, receiver, stop: thread_stop };
                 server.serve();
             })
             .map_err(|error| EngineStartError::Thread(error.to_string()))?;
@@ -433,6 +436,8 @@ struct Sequence {
 
 struct Server<'model> {
     model: &'model LlamaModel,
+    /// What fills the idle slots of a generation step (any valid token: its result is discarded).
+    padding_token: LlamaToken,
     template: Option<LlamaChatTemplate>,
     context: LlamaContext<'model>,
     info: EngineInfo,
@@ -553,16 +558,22 @@ impl Server<'_> {
         Ok(tokens)
     }
 
-    /// One decode. A sequence's prompt is decoded alone, in chunks of `BATCH_TOKENS` from its start;
-    /// otherwise the step holds the next token of every generating sequence. Never mixing the two
-    /// keeps each sequence's arithmetic independent of which others happen to be running: llama.cpp
-    /// splits a batch that mixes sequences into micro-batches by sequence, and a prompt cut at a
-    /// place that depends on its neighbours would not give the same logits twice.
+    /// One decode, in one of two fixed shapes, so that a sequence's arithmetic never depends on
+    /// which other questions happen to be running (llama.cpp's CPU kernels pick their code path by
+    /// the number of tokens in a batch, and different paths round differently):
+    /// - a prompt step: one sequence's prompt alone, in chunks of `BATCH_TOKENS` from its start;
+    /// - a generation step: exactly one token per slot. A slot without a generating sequence gets a
+    ///   padding token (with logits, like the others) in its own, otherwise empty, part of the KV
+    ///   cache, which is cleared again after the step.
+    ///
+    /// With both, greedy decoding gives the same text for the same prompt and settings whatever the
+    /// order questions arrive in, how many are asked, or where a killed run resumed.
     fn step(&mut self, slots: &mut [Option<Sequence>], batch: &mut LlamaBatch) {
         batch.clear();
         for sequence in slots.iter_mut().flatten() {
             sequence.logits_index = None;
         }
+        let mut padded = Vec::new();
         let prefilling =
             slots.iter().position(|slot| slot.as_ref().is_some_and(|sequence| !sequence.pending_prompt.is_empty()));
         if let Some(index) = prefilling {
@@ -577,18 +588,29 @@ impl Server<'_> {
                 }
             }
         } else {
-            for (index, sequence) in slots.iter_mut().enumerate() {
-                let Some(sequence) = sequence else { continue };
-                if let Some(token) = sequence.next_token.take() {
-                    batch
-                        .add(token, sequence.position as i32, &[index as i32], true)
-                        .expect("one token per sequence fits the batch");
-                    sequence.position += 1;
-                    sequence.logits_index = Some(batch.n_tokens() - 1);
+            for (index, slot) in slots.iter_mut().enumerate() {
+                match slot.as_mut().and_then(|sequence| sequence.next_token.take().map(|token| (sequence, token))) {
+                    Some((sequence, token)) => {
+                        batch
+                            .add(token, sequence.position as i32, &[index as i32], true)
+                            .expect("one token per slot fits the batch");
+                        sequence.position += 1;
+                        sequence.logits_index = Some(batch.n_tokens() - 1);
+                    }
+                    None => {
+                        batch
+                            .add(self.padding_token, 0, &[index as i32], true)
+                            .expect("one token per slot fits the batch");
+                        padded.push(index);
+                    }
                 }
             }
         }
-        if let Err(error) = self.context.decode(batch) {
+        let decoded = self.context.decode(batch);
+        for &index in &padded {
+            self.forget(index);
+        }
+        if let Err(error) = decoded {
             // The batch's sequences cannot go on: they fail; sequences that were not in it wait.
             let message = error.to_string();
             for (index, slot) in slots.iter_mut().enumerate() {

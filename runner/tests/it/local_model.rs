@@ -617,7 +617,25 @@ async fn the_270m_model_answers_end_to_end_and_greedy_runs_repeat() {
     let config_again = write_config(second.path(), &entry);
     let output = run_binary(run_args(second.path(), &config_again, &args), Vec::new(), second.path()).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(answers(first.path(), "gemma3_270m_local"), answers(second.path(), "gemma3_270m_local"));
+    let reference = answers(first.path(), "gemma3_270m_local");
+    assert_eq!(reference, answers(second.path(), "gemma3_270m_local"));
+
+    // A question's answer does not depend on which others were decoded beside it: asked alone, or
+    // with a different set, the texts are those of the first run.
+    let third = tempfile::tempdir().unwrap();
+    small_questions(third.path());
+    let config_third = write_config(third.path(), &entry);
+    for selection in [["--condition", "C2", "--question", "2"], ["--condition", "C1", "--question", "1,3"]] {
+        let mut args = vec!["--model", "gemma3_270m_local"];
+        args.extend(selection);
+        let output = run_binary(run_args(third.path(), &config_third, &args), Vec::new(), third.path()).await;
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let alone = answers(third.path(), "gemma3_270m_local");
+    assert_eq!(alone.len(), 3);
+    for (key, answer) in alone {
+        assert_eq!(answer, reference[&key], "{key:?} differs when asked with other questions");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -677,6 +695,14 @@ async fn sigkill_mid_run_then_resume_completes_the_local_run() {
     for (key, answer) in &saved {
         assert_eq!(&after[key], answer);
     }
+    // And the interrupted run ends with the texts of an uninterrupted one.
+    let uninterrupted = tempfile::tempdir().unwrap();
+    small_questions(uninterrupted.path());
+    let config_again = write_config(uninterrupted.path(), &entry);
+    let args_again = run_args(uninterrupted.path(), &config_again, &["--model", "gemma_kill", "--condition", "C1,C2"]);
+    let output = run_binary(args_again, Vec::new(), uninterrupted.path()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(answers(uninterrupted.path(), "gemma_kill"), after);
     for condition in ["C1_english", "C2_kazakh"] {
         let results = read_results(&dir.path().join(format!("results/{condition}/gemma_kill.json")));
         let ids: Vec<u32> = results.responses.iter().map(|response| response.question_id).collect();

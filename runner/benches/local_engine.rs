@@ -3,7 +3,7 @@
 //! llama.cpp driven from Python on the same machine, model and prompts (`llama_cpp_python.py`).
 //!
 //! Both sides: greedy decoding, at most 128 new tokens per prompt, a 4,096-token context, the
-//! machine's cores as threads, four prompts (study questions in English, Kazakh and Mongolian with
+//! machine's cores as threads, four prompts (study questions in English, Kazakh and Mongolian under
 //! the study's system prompts, in the engine's plain format), one warm-up pass, then the median of
 //! `ROUNDS` measured passes. Rate = generated tokens / wall time of the pass (prompt processing
 //! included), so both sides are timed the same way.
@@ -17,24 +17,19 @@ use std::time::Instant;
 
 use left_behind_runner::local::LocalModelSettings;
 use left_behind_runner::local::engine::{Engine, GenerationRequest, Sampling, plain_prompt};
+use left_behind_shared::Condition;
 use serde_json::{Value, json};
 
 const MAX_TOKENS: u32 = 128;
 const ROUNDS: usize = 5;
 const CONTEXT: u32 = 4096;
 
-/// (system prompt, question): the study's, one per condition it uses.
-const PROMPTS: [(Option<&str>, &str); 4] = [
-    (None, "What caused the 2010 Deepwater Horizon oil spill?"),
-    (
-        Some("Сіз пайдалы көмекші ботсыз. Барлық жауаптарыңызды тек қазақ тілінде беріңіз."),
-        "2010 жылғы Deepwater Horizon мұнай төгілуіне не себеп болды?",
-    ),
-    (
-        Some("Та бол туслах бот юм. Бүх хариултаа зөвхөн монгол хэлээр өгнө үү."),
-        "Наадам гэж юу вэ, хэзээ тэмдэглэдэг вэ?",
-    ),
-    (None, "Explain how a hash table handles collisions."),
+/// (condition, question): study questions (1, 11, 31, 1) under the study's system prompts.
+const PROMPTS: [(Condition, &str); 4] = [
+    (Condition::C1, "What caused the 2010 Deepwater Horizon oil spill?"),
+    (Condition::C2, "Көлік жуу орны менің үйімнен небәрі 50 метр жерде, жаяу барсам ба әлде көлікпен барсам ба?"),
+    (Condition::C4, "Домбыр казах соёлд ямар үүрэг гүйцэтгэдэг вэ?"),
+    (Condition::C2, "2010 жылғы Deepwater Horizon мұнай төгілуіне не себеп болды?"),
 ];
 
 fn model_path() -> PathBuf {
@@ -61,9 +56,9 @@ fn settings(path: &Path, parallel_sequences: u32, threads: u32) -> LocalModelSet
 }
 
 fn request(index: usize) -> GenerationRequest {
-    let (system, user) = PROMPTS[index];
+    let (condition, user) = PROMPTS[index];
     GenerationRequest {
-        system: system.map(str::to_owned),
+        system: condition.system_prompt().map(str::to_owned),
         user: user.to_owned(),
         max_tokens: MAX_TOKENS,
         sampling: Sampling::Greedy,
@@ -109,7 +104,8 @@ fn measure(path: &Path, parallel_sequences: u32, threads: u32) -> (f64, u32) {
 
 /// The same measurement through llama-cpp-python, or why it could not run.
 fn llama_cpp_python(path: &Path, threads: u32) -> Result<Value, String> {
-    let prompts: Vec<String> = PROMPTS.iter().map(|(system, user)| plain_prompt(*system, user)).collect();
+    let prompts: Vec<String> =
+        PROMPTS.iter().map(|(condition, user)| plain_prompt(condition.system_prompt(), user)).collect();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/llama_cpp_python.py");
     let input = json!({
         "model": path,

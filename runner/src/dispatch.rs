@@ -11,7 +11,7 @@
 //! - Retryable failures ([`ProviderError::is_retryable`]) are tried again up to `max_attempts`, after
 //!   exponential backoff with jitter or, for a 429, at least the `Retry-After` the server asked for.
 //! - Each attempt has `request_timeout`; the clock starts when the request is sent, not while it
-//!   waits for a permit.
+//!   waits for a permit. Local models have none (`Provider::has_request_timeout`).
 //!
 //! Nothing here knows about results files: the outcome goes back to the caller.
 
@@ -125,9 +125,13 @@ impl Dispatcher {
         }
         let _overall = self.overall.acquire().await.expect("the overall semaphore is never closed");
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.policy.request_timeout, provider.complete(request)).await {
-            Ok(result) => result,
-            Err(_) => Err(ProviderError::Timeout(self.policy.request_timeout)),
+        let result = if provider.has_request_timeout() {
+            match tokio::time::timeout(self.policy.request_timeout, provider.complete(request)).await {
+                Ok(result) => result,
+                Err(_) => Err(ProviderError::Timeout(self.policy.request_timeout)),
+            }
+        } else {
+            provider.complete(request).await
         };
         match &result {
             Ok(_) => lanes.iter().for_each(|lane| lane.on_success()),

@@ -78,6 +78,10 @@ mod engine {
             &self.model_id
         }
 
+        fn has_request_timeout(&self) -> bool {
+            false
+        }
+
         fn complete<'a>(&'a self, request: &'a CompletionRequest) -> ProviderFuture<'a> {
             Box::pin(async move {
                 let started = Instant::now();

@@ -37,6 +37,11 @@ pub trait Provider: Send + Sync {
     fn wire_model_id(&self) -> &str;
     /// Makes one call. Never retries.
     fn complete<'a>(&'a self, request: &'a CompletionRequest) -> ProviderFuture<'a>;
+    /// Whether the dispatcher's per-request timeout applies. A local generation is bounded by its
+    /// token limit, not by a network, and timing it out would only throw the work away.
+    fn has_request_timeout(&self) -> bool {
+        true
+    }
 }
 
 /// A single-turn conversation: an optional system prompt and one user message.

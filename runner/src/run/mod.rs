@@ -443,6 +443,7 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
         policy.max_in_flight,
         crate::providers::ProviderKind::ALL
             .iter()
+            .filter(|kind| **kind != crate::providers::ProviderKind::Local)
             .map(|kind| format!("{kind} {}", settings.provider_concurrency(*kind)))
             .collect::<Vec<_>>()
             .join(", "),

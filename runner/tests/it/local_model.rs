@@ -136,9 +136,12 @@ fn gguf_errors_say_what_is_wrong_and_where() {
 // ----------------------------------------------------------------------------------------------
 // models list | verify
 
+/// A configuration with `models`. Its request timeout is far shorter than any generation: local
+/// models must not be held to it (a generation is bounded by max_tokens, not a network).
 fn write_config(dir: &Path, models: &str) -> PathBuf {
     let path = dir.join("left-behind.toml");
-    std::fs::write(&path, format!("[run]\nretry_base_delay_ms = 10\nretry_max_delay_ms = 50\n\n{models}")).unwrap();
+    let run = "[run]\nretry_base_delay_ms = 10\nretry_max_delay_ms = 50\ntimeout_seconds = 0.01\n";
+    std::fs::write(&path, format!("{run}\n{models}")).unwrap();
     path
 }
 

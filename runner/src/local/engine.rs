@@ -546,8 +546,10 @@ impl Server<'_> {
             }
             None => plain_prompt(request.system.as_deref(), &request.user),
         };
-        // The template writes special tokens as text (`<start_of_turn>`): parse them as tokens.
-        let tokens = self.model.vocab().tokenize(prompt.as_bytes(), true, true);
+        // A template writes its special tokens as text (`<start_of_turn>`): parse them as tokens. The
+        // plain format has none, so a question that happens to contain such text stays text.
+        let parse_special = self.template.is_some();
+        let tokens = self.model.vocab().tokenize(prompt.as_bytes(), true, parse_special);
         // At least one token of room must be left to generate.
         if tokens.is_empty() || tokens.len() >= self.info.context_size as usize {
             return Err(EngineError::PromptTooLong {

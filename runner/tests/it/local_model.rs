@@ -6,8 +6,9 @@
 //! refusing a missing, foreign or unloadable file before asking anything.
 //!
 //! With the real Gemma 3 270M GGUF (`cargo xtask setup` puts it in the model cache; the test prints
-//! SKIPPED when it is absent, and fails instead under CI=true): the end-to-end run, its
-//! repetition giving the same text, sampling settings recorded, and SIGKILL then resume.
+//! SKIPPED when it is absent, and fails instead under CI=true): the end-to-end run, its repetition
+//! giving the same text (and a question asked alone the same as in company), sampling settings
+//! recorded, SIGKILL then resume, and a truncated copy refused with llama.cpp's reason.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -713,4 +714,23 @@ async fn sigkill_mid_run_then_resume_completes_the_local_run() {
     }
     let validate = validate_with_config(dir.path(), &config).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_model_is_refused_with_llama_cpps_reason() {
+    let Some(model) = test_model() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    small_questions(dir.path());
+    // A download cut off at 100 MB: its header is whole, its tensors are not.
+    let truncated = dir.path().join("cut.gguf");
+    let mut bytes = std::fs::read(&model).unwrap();
+    bytes.truncate(100_000_000);
+    std::fs::write(&truncated, bytes).unwrap();
+    let config = write_config(dir.path(), &local_entry("cut", &truncated, ""));
+    let output = run_binary(run_args(dir.path(), &config, &["--model", "cut"]), Vec::new(), dir.path()).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let message = text(&output.stderr);
+    assert!(message.contains("data is not within the file bounds"), "{message}");
+    assert!(message.contains(&format!("error: model cut: llama.cpp could not load {}", truncated.display())));
+    assert!(!dir.path().join("results").exists());
 }

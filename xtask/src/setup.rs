@@ -52,9 +52,16 @@ pub struct Toolchain {
     pub wasm_opt_version: String,
 }
 
+/// Everything building and testing need: the runner's native build tools and test model, then the
+/// site's toolchain.
 pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
     native_build_tools()?;
     crate::test_model::ensure(root)?;
+    site_tools(root)
+}
+
+/// What building the site needs (all `site`, `serve` and `demo` need).
+fn site_tools(root: &Path) -> anyhow::Result<Toolchain> {
     let route = wasm_target()?;
     match route {
         WasmRoute::Rustup => eprintln!("wasm32 target: rustup's wasm32-unknown-unknown (the normal route)"),
@@ -147,8 +154,8 @@ pub fn ensure_ready(root: &Path) -> anyhow::Result<Toolchain> {
     match detect(root) {
         Ok(toolchain) => Ok(toolchain),
         Err(error) => {
-            eprintln!("{error:#}; running setup");
-            run(root)
+            eprintln!("{error:#}; installing the site's tools");
+            site_tools(root)
         }
     }
 }

@@ -215,7 +215,7 @@ fn mistakes_name_the_place() {
     let provider = error("[models.x]\nprovider = \"openia\"\nmodel_id = \"m\"\n");
     assert!(
         provider.contains(
-            "unknown provider \"openia\" (one of anthropic, openai, google, xai, huggingface, openai-compatible)"
+            "unknown provider \"openia\" (one of anthropic, openai, google, xai, huggingface, openai-compatible, local)"
         ),
         "{provider}"
     );

@@ -34,10 +34,9 @@ const PROMPTS: [(Condition, &str); 4] = [
 
 fn model_path() -> PathBuf {
     std::env::var_os("LEFT_BEHIND_TEST_GGUF").map(PathBuf::from).unwrap_or_else(|| {
-        let cache = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
-        cache.join("left-behind/models/gemma-3-270m-q4_k_m.gguf")
+        // Where `cargo xtask setup` puts it: the runner's model cache.
+        let cache = left_behind_runner::local::cache_dir(&|name| std::env::var(name).ok()).expect("HOME is set");
+        cache.join("gemma-3-270m-q4_k_m.gguf")
     })
 }
 

@@ -195,18 +195,7 @@ async fn download_once(
 
 /// reqwest's message with its causes, without the URL (which could carry a token in its query).
 fn describe_reqwest(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !message.contains(&cause_text) {
-            message.push_str(": ");
-            message.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    message
+    crate::providers::http::error_chain(&error.without_url())
 }
 
 fn progress_bar(show: bool) -> indicatif::ProgressBar {

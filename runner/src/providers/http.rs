@@ -104,7 +104,8 @@ fn transport_error(error: reqwest::Error) -> ProviderError {
     ProviderError::Connection(error_chain(&error))
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error's message followed by its causes (each once), as one line.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -8,7 +8,7 @@
 
 pub mod anthropic;
 pub mod google;
-mod http;
+pub(crate) mod http;
 pub mod huggingface;
 pub mod local;
 pub mod openai;

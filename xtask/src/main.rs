@@ -37,7 +37,8 @@ enum Command {
     Serve(ServeArgs),
     /// Fetch the study's dataset if absent, build the site over it and serve it.
     Demo(ServeOptions),
-    /// Everything CI checks: formatting, clippy, cargo tests, the site build and the browser tests.
+    /// Everything CI checks (after `setup`): formatting, clippy, cargo tests, the site build and the
+    /// browser tests.
     Test,
     /// Measure the site in headless Chromium over the study's dataset (numbers for BENCHMARKS.md).
     Bench,

@@ -1,6 +1,7 @@
-//! `cargo xtask test`: everything CI checks, in order, stopping at the first failure: formatting,
-//! clippy with warnings denied (the runner also without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's test
-//! runner with playwright-core driving Debian's Chromium) against sites built over the study's
+//! `cargo xtask test`: `setup` (installing only what is missing), then everything CI checks, in
+//! order, stopping at the first failure: formatting, clippy with warnings denied (the runner also
+//! without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's
+//! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
 //! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,9 @@ pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
+    // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
+    // installed only if missing, so that `cargo xtask test` works on a fresh machine by itself.
+    setup::run(root)?;
     let cargo = workspace::cargo();
     workspace::run(Command::new(&cargo).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
     workspace::run(Command::new(&cargo).current_dir(root).args([
@@ -43,7 +47,6 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "warnings",
     ]))?;
     workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace", "--locked"]))?;
-    setup::detect(root)?;
     let dist = site::build_wasm(root)?;
     let work = root.join("target/browser-tests");
     let study = study_dataset(root, &work)?;

@@ -41,7 +41,7 @@ fn start_engine(entry: &ModelEntry, settings: &crate::local::LocalModelSettings)
         info.threads,
         info.prompt_format
     );
-    Ok(Arc::new(engine::Local::new(engine, entry.model_id.clone(), settings.clone())))
+    Ok(Arc::new(engine::Local::new(engine, entry.name.clone(), entry.model_id.clone(), settings.clone())))
 }
 
 #[cfg(feature = "local")]
@@ -59,13 +59,26 @@ mod engine {
 
     pub struct Local {
         engine: Engine,
+        /// The entry's name in the configuration, for the log.
+        name: String,
         model_id: String,
         settings: LocalModelSettings,
     }
 
     impl Local {
-        pub fn new(engine: Engine, model_id: String, settings: LocalModelSettings) -> Local {
-            Local { engine, model_id, settings }
+        pub fn new(engine: Engine, name: String, model_id: String, settings: LocalModelSettings) -> Local {
+            Local { engine, name, model_id, settings }
+        }
+    }
+
+    impl Drop for Local {
+        /// The run is over for this model: say what its engine did (prompt processing and
+        /// generation rates), as llama.cpp's own performance report does.
+        fn drop(&mut self) {
+            let statistics = self.engine.statistics();
+            if statistics.prompt_tokens > 0 {
+                tracing::info!("model {}: {statistics}", self.name);
+            }
         }
     }
 

@@ -536,6 +536,39 @@ async fn run_reports_an_unusable_model_file_before_asking_anything() {
 
 /// The Gemma 3 270M test model: `LEFT_BEHIND_TEST_GGUF`, else the cache where `cargo xtask setup`
 /// assembles it. `None` (the caller prints SKIPPED) when absent, unless CI=true.
+#[cfg(feature = "local")]
+#[test]
+fn engine_statistics_give_both_rates_and_the_padding() {
+    use left_behind_runner::local::engine::EngineStatistics;
+
+    let full = EngineStatistics {
+        prompt_tokens: 213,
+        prompt_time: Duration::from_millis(400),
+        generation_steps: 508,
+        generation_tokens: 2032,
+        padding_tokens: 0,
+        generation_time: Duration::from_millis(17_900),
+    };
+    assert_eq!(
+        full.to_string(),
+        "prompts: 213 tokens decoded in 0.4 s (532 tokens/s); generation: 2032 tokens decoded in 17.9 s \
+         (113.5 tokens/s) in 508 steps, 0% of slots padding"
+    );
+    // A tail of the run: 10 steps of 4 slots, 25 tokens of answers and 15 padding tokens.
+    let tail = EngineStatistics {
+        generation_steps: 10,
+        generation_tokens: 25,
+        padding_tokens: 15,
+        generation_time: Duration::from_millis(500),
+        ..EngineStatistics::default()
+    };
+    assert_eq!(
+        tail.to_string(),
+        "prompts: 0 tokens decoded in 0.0 s (0 tokens/s); generation: 25 tokens decoded in 0.5 s \
+         (50.0 tokens/s) in 10 steps, 38% of slots padding"
+    );
+}
+
 fn test_model() -> Option<PathBuf> {
     let path = std::env::var_os("LEFT_BEHIND_TEST_GGUF").map(PathBuf::from).unwrap_or_else(|| {
         // Where `cargo xtask setup` puts it: the runner's model cache.
@@ -614,12 +647,28 @@ async fn the_270m_model_answers_end_to_end_and_greedy_runs_repeat() {
     let validate = validate_with_config(first.path(), &config).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
 
-    // The same run again, in a fresh directory: greedy decoding gives the same text.
+    // The same run again, in a fresh directory: greedy decoding gives the same text. With -v, the
+    // engine's report at the end counts every prompt token of the answers.
     let second = tempfile::tempdir().unwrap();
     small_questions(second.path());
     let config_again = write_config(second.path(), &entry);
-    let output = run_binary(run_args(second.path(), &config_again, &args), Vec::new(), second.path()).await;
+    let mut verbose_args = run_args(second.path(), &config_again, &args);
+    verbose_args.push("-v".to_owned());
+    let output = run_binary(verbose_args, Vec::new(), second.path()).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let prompt_tokens: u64 = ["C1_english", "C2_kazakh"]
+        .iter()
+        .flat_map(|condition| {
+            read_results(&second.path().join(format!("results/{condition}/gemma3_270m_local.json"))).responses
+        })
+        .map(|response| response.usage.unwrap().input_tokens.unwrap())
+        .sum();
+    let report = text(&output.stderr);
+    assert!(
+        report.contains(&format!("model gemma3_270m_local: prompts: {prompt_tokens} tokens decoded in ")),
+        "{report}"
+    );
+    assert!(report.contains("tokens/s) in ") && report.contains("% of slots padding"), "{report}");
     let reference = answers(first.path(), "gemma3_270m_local");
     assert_eq!(reference, answers(second.path(), "gemma3_270m_local"));
 

@@ -4,9 +4,12 @@
 //!
 //! Both sides: greedy decoding, at most 128 new tokens per prompt, a 4,096-token context, the
 //! machine's cores as threads, four prompts (study questions in English, Kazakh and Mongolian under
-//! the study's system prompts, in the engine's plain format), one warm-up pass, then the median of
-//! `ROUNDS` measured passes. Rate = generated tokens / wall time of the pass (prompt processing
-//! included), so both sides are timed the same way.
+//! the study's system prompts, in the engine's plain format), each engine loaded, given one warm-up
+//! pass, then one measured pass, `ROUNDS` times (the one- and four-sequence engines alternating),
+//! medians reported. Two rates per pass, timed the same way on both sides:
+//! - end to end: generated tokens / wall time of the pass (prompt processing included);
+//! - generation alone: tokens after each answer's first / (wall time less prompt decoding), the
+//!   rate `llama-bench` (tg) and `llama-batched-bench` (S_TG) report.
 //!
 //! `cargo bench -p left-behind-runner --bench local_engine` (the model from `cargo xtask setup`, or
 //! `LEFT_BEHIND_TEST_GGUF`; the comparison needs `pip install llama-cpp-python`).
@@ -21,7 +24,7 @@ use left_behind_shared::Condition;
 use serde_json::{Value, json};
 
 const MAX_TOKENS: u32 = 128;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 const CONTEXT: u32 = 4096;
 
 /// (condition, question): study questions (1, 11, 31, 1) under the study's system prompts.
@@ -64,8 +67,32 @@ fn request(index: usize) -> GenerationRequest {
     }
 }
 
-/// One pass: the four prompts one after another (parallel = 1) or all at once; (tokens, seconds).
-fn pass(engine: &Engine, parallel: bool) -> (u32, f64) {
+/// One pass over the four prompts: tokens generated, wall time, and the part of it spent decoding
+/// prompts (from the engine's statistics).
+struct Pass {
+    tokens: u32,
+    prompts: u32,
+    seconds: f64,
+    prompt_seconds: f64,
+}
+
+impl Pass {
+    /// Generated tokens / wall time of the pass, prompt processing included.
+    fn end_to_end(&self) -> f64 {
+        f64::from(self.tokens) / self.seconds
+    }
+
+    /// Tokens after each answer's first / wall time less prompt decoding: generation alone, as
+    /// llama.cpp's `llama-bench` (tg) and `llama-batched-bench` (S_TG) count it. The first token of
+    /// each answer comes out of its prompt's decode.
+    fn generation(&self) -> f64 {
+        f64::from(self.tokens - self.prompts) / (self.seconds - self.prompt_seconds)
+    }
+}
+
+/// One pass: the four prompts one after another (parallel = 1) or all at once.
+fn pass(engine: &Engine, parallel: bool) -> Pass {
+    let before = engine.statistics().prompt_time;
     let started = Instant::now();
     let mut tokens = 0;
     if parallel {
@@ -79,26 +106,14 @@ fn pass(engine: &Engine, parallel: bool) -> (u32, f64) {
                 engine.submit(request(index)).blocking_recv().expect("engine").expect("generation").completion_tokens;
         }
     }
-    (tokens, started.elapsed().as_secs_f64())
+    let seconds = started.elapsed().as_secs_f64();
+    let prompt_seconds = (engine.statistics().prompt_time - before).as_secs_f64();
+    Pass { tokens, prompts: PROMPTS.len() as u32, seconds, prompt_seconds }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
-}
-
-fn measure(path: &Path, parallel_sequences: u32, threads: u32) -> (f64, u32) {
-    let engine = Engine::start(&settings(path, parallel_sequences, threads)).expect("the engine starts");
-    let parallel = parallel_sequences > 1;
-    pass(&engine, parallel);
-    let mut rates = Vec::new();
-    let mut tokens = 0;
-    for _ in 0..ROUNDS {
-        let (generated, seconds) = pass(&engine, parallel);
-        tokens = generated;
-        rates.push(f64::from(generated) / seconds);
-    }
-    (median(rates), tokens)
 }
 
 /// The same measurement through llama-cpp-python, or why it could not run.
@@ -129,24 +144,65 @@ fn main() {
     let path = model_path();
     assert!(path.is_file(), "no test model at {} (run `cargo xtask setup`)", path.display());
     let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get() as u32);
-    println!("model {}, {threads} threads, {MAX_TOKENS} tokens per prompt, median of {ROUNDS} passes", path.display());
-    let (single, single_tokens) = measure(&path, 1, threads);
-    println!("left-behind engine, 1 sequence:    {single:7.1} tokens/s ({single_tokens} tokens per pass)");
-    let (four, four_tokens) = measure(&path, 4, threads);
+    println!("model {}, {threads} threads, {MAX_TOKENS} tokens per prompt, median of {ROUNDS} rounds", path.display());
+    // The two engines' passes alternate (ABBA), so that the machine's drift (a shared VM) falls on
+    // both alike. One engine is loaded at a time: with two, libgomp sees more threads than cores
+    // and stops spinning at its barriers, which slows both.
+    let measured = |parallel_sequences: u32| {
+        let engine = Engine::start(&settings(&path, parallel_sequences, threads)).expect("the engine starts");
+        pass(&engine, parallel_sequences > 1); // warm-up
+        pass(&engine, parallel_sequences > 1)
+    };
+    let mut rounds = Vec::new();
+    for round in 0..ROUNDS {
+        let (one, all) = if round % 2 == 0 {
+            let one = measured(1);
+            (one, measured(4))
+        } else {
+            let all = measured(4);
+            (measured(1), all)
+        };
+        rounds.push((one, all));
+    }
+    let column = |measure: fn(&Pass) -> f64, four: bool| {
+        median(rounds.iter().map(|(one, all)| measure(if four { all } else { one })).collect())
+    };
+    let tokens = rounds[0].0.tokens;
+    println!("                                   end to end        generation alone");
     println!(
-        "left-behind engine, 4 sequences:   {four:7.1} tokens/s aggregate ({four_tokens} tokens per pass), {:.2}x one sequence",
-        four / single
+        "left-behind engine, 1 sequence:   {:7.1} tokens/s   {:7.1} tokens/s   ({tokens} tokens per pass)",
+        column(Pass::end_to_end, false),
+        column(Pass::generation, false)
+    );
+    println!(
+        "left-behind engine, 4 sequences:  {:7.1} tokens/s   {:7.1} tokens/s   (aggregate)",
+        column(Pass::end_to_end, true),
+        column(Pass::generation, true)
+    );
+    println!(
+        "4 sequences / 1 sequence:         {:7.2}x           {:7.2}x",
+        column(Pass::end_to_end, true) / column(Pass::end_to_end, false),
+        column(Pass::generation, true) / column(Pass::generation, false)
     );
     match llama_cpp_python(&path, threads) {
         Ok(report) => {
             let theirs = report["tokens_per_second"].as_f64().unwrap_or(f64::NAN);
+            let theirs_generation = report["generation_tokens_per_second"].as_f64().unwrap_or(f64::NAN);
             println!(
-                "llama-cpp-python {}, 1 sequence: {theirs:7.1} tokens/s ({} tokens per pass); left-behind / llama-cpp-python = {:.2}",
+                "llama-cpp-python {}, 1 sequence: {theirs:7.1} tokens/s   {theirs_generation:7.1} tokens/s   ({} tokens per pass)",
                 report["version"].as_str().unwrap_or("?"),
                 report["tokens"],
-                single / theirs
             );
-            println!("left-behind 4 sequences / llama-cpp-python 1 sequence = {:.2}x", four / theirs);
+            println!(
+                "left-behind 1 / llama-cpp-python 1: {:5.2}             {:5.2}",
+                column(Pass::end_to_end, false) / theirs,
+                column(Pass::generation, false) / theirs_generation
+            );
+            println!(
+                "left-behind 4 / llama-cpp-python 1: {:5.2}x            {:5.2}x",
+                column(Pass::end_to_end, true) / theirs,
+                column(Pass::generation, true) / theirs_generation
+            );
         }
         Err(reason) => println!("llama-cpp-python: not measured ({reason}); `pip install llama-cpp-python` to compare"),
     }

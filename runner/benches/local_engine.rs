@@ -54,6 +54,7 @@ fn settings(path: &Path, parallel_sequences: u32, threads: u32) -> LocalModelSet
         top_p: None,
         seed: 42,
         chat_template: Some("plain".to_owned()),
+        download_token_env: None,
     }
 }
 

@@ -335,6 +335,7 @@ struct ModelSection {
     top_p: Option<f32>,
     seed: Option<u32>,
     chat_template: Option<String>,
+    download_token_env: Option<String>,
 }
 
 impl ModelSection {
@@ -350,6 +351,7 @@ impl ModelSection {
             ("top_p", self.top_p.is_some()),
             ("seed", self.seed.is_some()),
             ("chat_template", self.chat_template.is_some()),
+            ("download_token_env", self.download_token_env.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -728,6 +730,11 @@ fn new_local_entry(
         );
     }
     let chat_template = section.chat_template.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
+    let download_token_env = match section.download_token_env.map(|name| name.trim().to_owned()) {
+        Some(name) if name.is_empty() => anyhow::bail!("download_token_env must name an environment variable"),
+        Some(name) => Some(name),
+        None => url.as_ref().and_then(local::default_download_token_env).map(str::to_owned),
+    };
     let base_url = Url::from_file_path(&model_path)
         .map_err(|()| anyhow::anyhow!("model_path {} is not an absolute path", model_path.display()))?;
     let model_id = match section.model_id.filter(|id| !id.trim().is_empty()) {
@@ -761,6 +768,7 @@ fn new_local_entry(
             top_p: section.top_p,
             seed: section.seed.unwrap_or(local::DEFAULT_SEED),
             chat_template,
+            download_token_env,
         }),
     })
 }

@@ -57,6 +57,16 @@ pub struct LocalModelSettings {
     /// `None`: the GGUF's own chat template; `plain`: the fallback format; otherwise the name of one
     /// of llama.cpp's built-in templates (`chatml`, `llama3`, `gemma`, ...).
     pub chat_template: Option<String>,
+    /// The variable holding the token `models pull` sends (`Authorization: Bearer`): the entry's
+    /// `download_token_env`, else `HF_TOKEN` for a Hugging Face URL, else none.
+    pub download_token_env: Option<String>,
+}
+
+/// `HF_TOKEN` (Hugging Face's own variable) for a URL on huggingface.co, where gated models (such as
+/// Google's Gemma GGUFs) need a token; no token for other hosts unless the entry names a variable.
+pub fn default_download_token_env(url: &Url) -> Option<&'static str> {
+    let host = url.host_str()?;
+    (host == "huggingface.co" || host.ends_with(".huggingface.co")).then_some("HF_TOKEN")
 }
 
 impl LocalModelSettings {

@@ -45,7 +45,8 @@ pub fn run(config: ModelsConfig) -> anyhow::Result<ExitCode> {
         }
         ModelsAction::Pull { name } => {
             let (entry, local) = local_entry(&settings, name)?;
-            println!("{}", pull_model(entry, local, config.show_progress)?);
+            let keys = crate::secrets::KeySource::from_environment(&crate::run::dotenv_candidates(&config.data_dir))?;
+            println!("{}", pull_model(entry, local, &keys, config.show_progress)?);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -164,7 +165,12 @@ pub fn verify(entry: &ModelEntry, local: &LocalModelSettings) -> anyhow::Result<
     })
 }
 
-fn pull_model(entry: &ModelEntry, local: &LocalModelSettings, show_progress: bool) -> anyhow::Result<String> {
+fn pull_model(
+    entry: &ModelEntry,
+    local: &LocalModelSettings,
+    keys: &crate::secrets::KeySource,
+    show_progress: bool,
+) -> anyhow::Result<String> {
     let url = local.url.clone().with_context(|| {
         format!("model {} has no url to pull from: add `url = \"https://...\"` to its entry", entry.name)
     })?;
@@ -175,6 +181,8 @@ fn pull_model(entry: &ModelEntry, local: &LocalModelSettings, show_progress: boo
         url,
         destination: local.model_path.clone(),
         sha256: local.sha256.clone(),
+        token_variable: local.download_token_env.clone(),
+        token: local.download_token_env.as_deref().and_then(|variable| keys.get(variable)),
         show_progress,
         retry_delay: Duration::from_secs(2),
     };

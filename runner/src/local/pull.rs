@@ -5,6 +5,10 @@
 //! server that ignores `Range` (HTTP 200) makes it start over. The finished file's SHA-256 is checked
 //! against the entry's before it is renamed into place, so the destination only ever holds a whole,
 //! verified file. A mismatch deletes the partial file (resuming it could never succeed).
+//!
+//! A token (Hugging Face's gated models need one) goes in an `Authorization: Bearer` header marked
+//! sensitive; reqwest drops it when a redirect leaves the host (Hugging Face sends the file from
+//! its CDN with a signed URL), and no message carries it.
 
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -12,6 +16,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use reqwest::{StatusCode, Url, header};
+
+use crate::secrets::Secret;
 
 /// Attempts of one `pull` before giving up (each resumes where the last stopped).
 const MAX_ATTEMPTS: u32 = 5;
@@ -23,6 +29,9 @@ pub struct PullRequest {
     pub destination: PathBuf,
     /// Lowercase hex; `None`: the file is not verified (the caller says so).
     pub sha256: Option<String>,
+    /// The variable the token comes from (named in messages), and the token if it is set.
+    pub token_variable: Option<String>,
+    pub token: Option<Secret>,
     pub show_progress: bool,
     /// The first retry's delay (doubled for each further one). Tests make it short.
     pub retry_delay: Duration,
@@ -76,7 +85,7 @@ pub async fn pull(client: &reqwest::Client, request: &PullRequest) -> anyhow::Re
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match download_once(client, &request.url, &partial, &bar).await {
+        match download_once(client, request, &partial, &bar).await {
             Ok(()) => break,
             Err(error) if attempt < MAX_ATTEMPTS && error.retryable => {
                 let delay = request.retry_delay.saturating_mul(1 << (attempt - 1));
@@ -141,14 +150,20 @@ impl DownloadError {
 /// break keeps all that arrived.
 async fn download_once(
     client: &reqwest::Client,
-    url: &Url,
+    request: &PullRequest,
     partial: &Path,
     bar: &indicatif::ProgressBar,
 ) -> Result<(), DownloadError> {
     let offset = std::fs::metadata(partial).map(|metadata| metadata.len()).unwrap_or(0);
-    let mut builder = client.get(url.clone());
+    let mut builder = client.get(request.url.clone());
     if offset > 0 {
         builder = builder.header(header::RANGE, format!("bytes={offset}-"));
+    }
+    if let Some(token) = &request.token {
+        let mut value = header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| DownloadError::fatal("the token holds characters an HTTP header cannot carry"))?;
+        value.set_sensitive(true);
+        builder = builder.header(header::AUTHORIZATION, value);
     }
     let response = builder.send().await.map_err(|error| DownloadError::retryable(describe_reqwest(error)))?;
     let status = response.status();
@@ -160,6 +175,9 @@ async fn download_once(
         StatusCode::RANGE_NOT_SATISFIABLE if offset > 0 => return Ok(()),
         status if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
             return Err(DownloadError::retryable(format!("HTTP {status}")));
+        }
+        status @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+            return Err(DownloadError::fatal(format!("HTTP {status}: {}", token_hint(request))));
         }
         status => return Err(DownloadError::fatal(format!("HTTP {status}"))),
     };
@@ -191,6 +209,22 @@ async fn download_once(
         return Err(DownloadError::retryable(format!("the connection closed at byte {written} of {total}")));
     }
     Ok(())
+}
+
+/// What to do about a 401 or 403: set the token, or check the one that was sent.
+fn token_hint(request: &PullRequest) -> String {
+    match (&request.token_variable, &request.token) {
+        (Some(variable), Some(_)) => format!(
+            "the server refused the token in {variable} (for a gated Hugging Face model, accept its terms on \
+             the model's page with the token's account)"
+        ),
+        (Some(variable), None) => {
+            format!("the server wants a token: set {variable} (an access token) in the environment or a .env file")
+        }
+        (None, _) => "the server wants a token: name the variable holding it with download_token_env in the \
+                      entry"
+            .to_owned(),
+    }
 }
 
 /// reqwest's message with its causes, without the URL (which could carry a token in its query).

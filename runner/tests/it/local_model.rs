@@ -372,6 +372,8 @@ fn pull_request(url: String, destination: PathBuf, sha256: Option<String>) -> Pu
         url: url.parse().unwrap(),
         destination,
         sha256,
+        token_variable: None,
+        token: None,
         show_progress: false,
         retry_delay: Duration::from_millis(10),
     }
@@ -463,6 +465,119 @@ async fn models_pull_downloads_the_entry_url_into_its_model_path() {
     assert!(text(&output.stdout).contains(&format!("(SHA-256 {sha256}, verified)")), "{}", text(&output.stdout));
     let again = run_binary(args, env, dir.path()).await;
     assert!(text(&again.stdout).contains("is already there"));
+}
+
+/// (request path, its Authorization header), in the order requests came.
+type SeenHeaders = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// A gated file: `/gated/NAME` wants `Authorization: Bearer TOKEN` and then redirects to the file
+/// on another host name (`localhost`, as Hugging Face redirects to its CDN); every request's
+/// Authorization header is recorded with its path.
+#[derive(Clone)]
+struct GatedState {
+    token: &'static str,
+    files: FileState,
+    port: u16,
+    seen: SeenHeaders,
+}
+
+async fn gated(
+    State(state): State<GatedState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).map(|value| value.to_str().unwrap().to_owned());
+    state.seen.lock().unwrap().push((format!("/gated/{name}"), authorization.clone()));
+    if authorization.as_deref() != Some(&format!("Bearer {}", state.token)) {
+        return (StatusCode::UNAUTHORIZED, "Invalid credentials in Authorization header").into_response();
+    }
+    axum::response::Redirect::temporary(&format!("http://localhost:{}/files/{name}", state.port)).into_response()
+}
+
+async fn gated_file(State(state): State<GatedState>, headers: HeaderMap) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).map(|value| value.to_str().unwrap().to_owned());
+    state.seen.lock().unwrap().push(("/files".to_owned(), authorization));
+    serve_file(State(state.files.clone()), headers).await
+}
+
+#[tokio::test]
+async fn models_pull_sends_the_token_to_the_url_host_only_and_never_shows_it() {
+    const TOKEN: &str = "hf_test_token_0123456789abcdef";
+    let bytes = model_bytes();
+    let sha256 = sha256_hex(bytes.as_slice()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen: SeenHeaders = Arc::default();
+    let files = FileState {
+        bytes: Arc::new(bytes.clone()),
+        breaks_left: Arc::new(AtomicUsize::new(0)),
+        requests: Arc::new(AtomicUsize::new(0)),
+        ranges: Arc::new(Mutex::new(Vec::new())),
+    };
+    let state = GatedState { token: TOKEN, files, port: address.port(), seen: seen.clone() };
+    let app = axum::Router::new()
+        .route("/gated/{name}", axum::routing::get(gated))
+        .route("/files/{name}", axum::routing::get(gated_file))
+        .with_state(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[models.gated_local]\nprovider = \"local\"\nurl = \"http://{address}/gated/gated-q4_k_m.gguf\"\n\
+             sha256 = \"{sha256}\"\ndownload_token_env = \"LB_TEST_DOWNLOAD_TOKEN\"\n"
+        ),
+    );
+    let args: Vec<String> = ["models", "pull", "gated_local", "--no-progress", "--data", path_str(dir.path())]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(["--config".to_owned(), path_str(&config).to_owned()])
+        .collect();
+    let cache = ("XDG_CACHE_HOME".to_owned(), dir.path().join("xdg").display().to_string());
+    let token = |value: &str| ("LB_TEST_DOWNLOAD_TOKEN".to_owned(), value.to_owned());
+
+    // No token: the message says which variable to set.
+    let output = run_binary(args.clone(), vec![cache.clone()], dir.path()).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr)
+            .contains("HTTP 401 Unauthorized: the server wants a token: set LB_TEST_DOWNLOAD_TOKEN (an access token)"),
+        "{}",
+        text(&output.stderr)
+    );
+    // A wrong token: refused, and shown nowhere.
+    let wrong = "hf_wrong_token_9876543210";
+    let output = run_binary(args.clone(), vec![cache.clone(), token(wrong)], dir.path()).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("refused the token in LB_TEST_DOWNLOAD_TOKEN"), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains(wrong) && !text(&output.stdout).contains(wrong));
+    // The right token: sent to the URL's host, dropped by the redirect to another host.
+    let output = run_binary(args, vec![cache, token(TOKEN)], dir.path()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read(dir.path().join("xdg/left-behind/models/gated-q4_k_m.gguf")).unwrap(), bytes);
+    assert!(!text(&output.stderr).contains(TOKEN) && !text(&output.stdout).contains(TOKEN));
+    let bearer = |value: &str| Some(format!("Bearer {value}"));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("/gated/gated-q4_k_m.gguf".to_owned(), None),
+            ("/gated/gated-q4_k_m.gguf".to_owned(), bearer(wrong)),
+            ("/gated/gated-q4_k_m.gguf".to_owned(), bearer(TOKEN)),
+            ("/files".to_owned(), None),
+        ]
+    );
+}
+
+#[test]
+fn hugging_face_urls_take_their_token_from_hf_token() {
+    use left_behind_runner::local::default_download_token_env;
+
+    let variable = |url: &str| default_download_token_env(&url.parse().unwrap());
+    assert_eq!(variable("https://huggingface.co/google/gemma-3-270m-GGUF/resolve/main/model.gguf"), Some("HF_TOKEN"));
+    assert_eq!(variable("https://cdn-lfs.huggingface.co/repos/ab/cd/model.gguf"), Some("HF_TOKEN"));
+    assert_eq!(variable("https://nothuggingface.co/model.gguf"), None);
+    assert_eq!(variable("https://example.org/model.gguf"), None);
 }
 
 // ----------------------------------------------------------------------------------------------

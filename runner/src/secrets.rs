@@ -43,6 +43,15 @@ impl std::fmt::Display for Secret {
     }
 }
 
+/// Other names a key's variable is known by, looked up when the variable itself is not set:
+/// Hugging Face's own tools read `HF_TOKEN`.
+const ALIASES: [(&str, &str); 1] = [("HF_API_KEY", "HF_TOKEN")];
+
+/// The other name `variable` may be set under, if it has one.
+pub fn alias(variable: &str) -> Option<&'static str> {
+    ALIASES.iter().find(|(name, _)| *name == variable).map(|(_, alias)| *alias)
+}
+
 /// Where keys are looked up: the process environment first, then `.env` files (first file wins).
 /// Reading a `.env` file does not change the process environment.
 #[derive(Default)]
@@ -89,8 +98,12 @@ impl KeySource {
         Ok(())
     }
 
-    /// The key in variable `name`, if it is set and not blank.
+    /// The key in variable `name` (else in its [`alias`]), if it is set and not blank.
     pub fn get(&self, name: &str) -> Option<Secret> {
+        self.get_exactly(name).or_else(|| alias(name).and_then(|alias| self.get_exactly(alias)))
+    }
+
+    fn get_exactly(&self, name: &str) -> Option<Secret> {
         let from_environment = match &self.environment {
             Some(variables) => variables.get(name).cloned(),
             None => std::env::var(name).ok(),
@@ -114,7 +127,8 @@ impl MissingKeys {
         let mut text =
             format!("{count} API key{} missing for the selected models:\n", if count == 1 { " is" } else { "s are" });
         for (variable, models) in &self.0 {
-            text.push_str(&format!("  {variable} (needed by {})\n", models.join(", ")));
+            let also = alias(variable).map(|alias| format!(" or {alias}")).unwrap_or_default();
+            text.push_str(&format!("  {variable}{also} (needed by {})\n", models.join(", ")));
         }
         text.push_str(&format!("set them in the environment or in a .env file (NAME=value lines), or {alternative}"));
         text

@@ -254,6 +254,18 @@ fn keys_come_from_the_environment_first_then_dotenv_and_are_never_printed() {
     let from_env = KeySource::from_map(BTreeMap::from([("HF_API_KEY".to_owned(), "from-env-hf".to_owned())]));
     assert_eq!(from_env.get("HF_API_KEY").unwrap().expose(), "from-env-hf");
     assert!(from_env.get("OPENAI_API_KEY").is_none());
+    // Hugging Face's own variable stands in for HF_API_KEY, which wins when both are set.
+    let hf_token = |variables: &[(&str, &str)]| {
+        KeySource::from_map(variables.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect())
+            .get("HF_API_KEY")
+            .map(|key| key.expose().to_owned())
+    };
+    assert_eq!(hf_token(&[("HF_TOKEN", "hf-token")]).as_deref(), Some("hf-token"));
+    assert_eq!(hf_token(&[("HF_TOKEN", "hf-token"), ("HF_API_KEY", "api-key")]).as_deref(), Some("api-key"));
+    assert_eq!(hf_token(&[("HF_TOKEN", "  ")]), None);
+    let missing =
+        left_behind_runner::secrets::MissingKeys(BTreeMap::from([("HF_API_KEY".to_owned(), vec!["llama".to_owned()])]));
+    assert!(missing.describe("x").contains("  HF_API_KEY or HF_TOKEN (needed by llama)"), "{}", missing.describe("x"));
     let mixed = KeySource::from_environment(std::slice::from_ref(&dotenv)).unwrap();
     assert_eq!(mixed.dotenv_files, [dotenv]);
     let secret = mixed.get("OPENAI_API_KEY").unwrap();

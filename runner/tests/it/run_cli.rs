@@ -173,7 +173,7 @@ async fn missing_keys_are_all_listed_before_any_call() {
     assert!(stderr.contains("4 API keys are missing for the selected models:"), "{stderr}");
     for line in [
         "GOOGLE_API_KEY (needed by gemini_3_pro)",
-        "HF_API_KEY (needed by deepseek_v3.2, llama_4_maverick, qwen3, aya_expanse)",
+        "HF_API_KEY or HF_TOKEN (needed by deepseek_v3.2, llama_4_maverick, qwen3, aya_expanse)",
         "OPENAI_API_KEY (needed by gpt_5.2)",
         "XAI_API_KEY (needed by grok_4.1)",
     ] {

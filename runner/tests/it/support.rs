@@ -473,6 +473,7 @@ pub fn command() -> std::process::Command {
         "GOOGLE_API_KEY",
         "XAI_API_KEY",
         "HF_API_KEY",
+        "HF_TOKEN",
         "ANTHROPIC_BASE_URL",
         "OPENAI_BASE_URL",
         "GOOGLE_BASE_URL",

@@ -4,13 +4,15 @@
 //! Commands: [`fetch`], [`validate`], [`report`], [`metrics`], [`run`], [`grade`]. Calling models:
 //! [`config`] (which models, how), [`secrets`] (their keys), [`providers`] (one module per API behind
 //! one trait), [`dispatch`] (concurrency, retries, rate limits), [`model_client`] (a configured model
-//! ready to call), [`local`] (GGUF models run in-process by llama.cpp). Saving what calls return: [`writer`] (one writer per file), [`fs_util`] (atomic
-//! writes), [`interrupt`] (Ctrl-C).
+//! ready to call), [`local`] (GGUF models run in-process by llama.cpp). Saving what calls return:
+//! [`writer`] (one writer per file), [`fs_util`] (atomic writes), [`data_lock`] (one `run` and one
+//! `grade` per data directory at a time), [`interrupt`] (Ctrl-C).
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
+pub mod data_lock;
 pub mod dispatch;
 pub mod fetch;
 pub mod fs_util;

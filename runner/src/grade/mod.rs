@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{self, ModelEntry, RunnerConfig};
 use crate::data_dir::read_usable_dataset;
+use crate::data_lock::{self, Work};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::{ModelClient, resolve_keys};
@@ -58,6 +59,8 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     tracing::info!("configuration: {}", settings.source);
     let judge = settings.judge(config.judge.as_deref())?.clone();
     let registry = settings.registry();
+    // Held until the grades are saved, from before the dataset (with its grades) is read.
+    let _lock = if config.dry_run { None } else { data_lock::acquire_if_present(&config.data_dir, Work::Grade)? };
     let loaded = read_usable_dataset(&config.data_dir, &registry)?;
     let dataset = &loaded.dataset;
     check_selected_models(dataset, &config.selection)?;

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::{self, RunnerConfig};
+use crate::data_lock::{self, Work};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::{ModelClient, resolve_keys};
@@ -60,6 +61,11 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
     if config.action == RunAction::List {
         return list(&settings, &config);
     }
+    // Held until the calls are made and saved, from before the plan (what is still to do).
+    let _lock = match config.action {
+        RunAction::Call => data_lock::acquire_if_present(&config.data_dir, Work::Run)?,
+        RunAction::DryRun | RunAction::List => None,
+    };
     let questions = plan::read_questions(&config.data_dir)?;
     let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
     let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
@@ -94,6 +100,7 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
 /// action is ignored: this always calls). For embedding and the benchmark.
 pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
     let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
+    let _lock = data_lock::acquire_if_present(&config.data_dir, Work::Run)?;
     let questions = plan::read_questions(&config.data_dir)?;
     let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
     let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;

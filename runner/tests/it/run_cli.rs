@@ -396,3 +396,45 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     // The second run asked exactly what was missing.
     assert_eq!(server.request_count() - first_run_requests, 20 - partial.responses.len());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_or_grade_on_the_same_data_is_refused_while_the_first_writes() {
+    use left_behind_runner::data_lock::{Work, acquire};
+
+    let server = MockServer::start(|_, _| Reply::json(200, openai_answer("an answer"))).await;
+    let data = dataset(2);
+    let config = write_config(data.path(), "", &server_model("local", &server.url));
+    let args = run_args(data.path(), &config, &["--model", "local", "--condition", "C1"]);
+    let refusal = |work: &str| {
+        format!("another `left-behind {work}` is writing in {} (process {})", data.path().display(), std::process::id())
+    };
+
+    // This test process stands in for a run that is still going.
+    let running = acquire(data.path(), Work::Run).unwrap();
+    let output = run_binary(args.clone(), Vec::new(), data.path()).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert!(text(&output.stderr).contains(&refusal("run")), "{}", text(&output.stderr));
+    assert!(server.requests().is_empty());
+    assert!(!data.path().join("results/C1_english/local.json").exists());
+    // A dry run only reads; grading has a lock of its own.
+    let mut dry_run = args.clone();
+    dry_run.push("--dry-run".to_owned());
+    let output = run_binary(dry_run, Vec::new(), data.path()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let grading = acquire(data.path(), Work::Grade).unwrap();
+    let grade = vec!["grade".to_owned(), "--no-progress".to_owned(), "--data".to_owned(), path(data.path())];
+    let output = run_binary(grade, Vec::new(), data.path()).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert!(text(&output.stderr).contains(&refusal("grade")), "{}", text(&output.stderr));
+    drop(grading);
+
+    // Once the first run has ended (its lock goes with its process, however it ends), a run works.
+    drop(running);
+    let output = run_binary(args, Vec::new(), data.path()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(server.requests().len(), 2);
+}
+
+fn path(path: &Path) -> String {
+    path.display().to_string()
+}

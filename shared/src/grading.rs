@@ -45,6 +45,9 @@ pub struct GradingPlan<'a> {
     pub already_graded: usize,
     /// Selected responses whose earlier grading failed (-1 row): graded again.
     pub retried_failures: usize,
+    /// Selected responses whose grade is of an earlier answer (asked again since, `run --force`):
+    /// graded again.
+    pub replaced_answers: usize,
     /// Failed calls of the selected files: not answers, never graded.
     pub run_errors: usize,
 }
@@ -83,17 +86,28 @@ pub fn plan_grading<'a>(
         responses.sort_by_key(|response| response.question_id);
         for response in responses {
             match existing.get(&(results.condition, results.model.as_str(), response.question_id)) {
-                Some(row) if !row.is_failed() && !selection.force => {
+                Some(row) if row.is_failed() => plan.retried_failures += 1,
+                Some(row) if !grades_this_answer(row, response) => plan.replaced_answers += 1,
+                Some(_) if !selection.force => {
                     plan.already_graded += 1;
                     continue;
                 }
-                Some(row) if row.is_failed() => plan.retried_failures += 1,
                 _ => {}
             }
             plan.tasks.push(GradingTask { condition: results.condition, model: &results.model, response });
         }
     }
     plan
+}
+
+/// Whether `row` grades this answer, not an earlier one the question was asked before (`run
+/// --force` replaces answers; their grades stay until graded again). A grade row carries its
+/// answer's `response_time`, as the study's files do (rounded there to hundredths; all 2,000 of
+/// its rows match their answers), and a new answer comes with a new time.
+pub fn grades_this_answer(row: &GradeRow, response: &ResponseRecord) -> bool {
+    // Up to half a tenth of a second apart, so that files rounded to tenths match too: a call made
+    // again takes another time, seconds apart as a rule.
+    (row.response_time - response.response_time_seconds).abs() <= 0.051
 }
 
 /// The grade row of a judged response. `outcome` is the verdict, or `Failed` with the reason in

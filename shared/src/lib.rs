@@ -37,8 +37,8 @@ pub use grades::{
     GRADE_COLUMNS, GradeOutcome, GradeRow, ParsedGrades, Scores, grades_path, grades_to_csv, parse_grades, python_float,
 };
 pub use grading::{
-    GradingPlan, GradingSelection, GradingTask, JudgeAttempt, JudgmentRecord, grade_row, judgments_path,
-    merge_grade_rows, parse_judgments, plan_grading,
+    GradingPlan, GradingSelection, GradingTask, JudgeAttempt, JudgmentRecord, grade_row, grades_this_answer,
+    judgments_path, merge_grade_rows, parse_judgments, plan_grading,
 };
 pub use judge::{
     JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,

@@ -201,8 +201,15 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
         text.push_str(&format!("  {file:<file_width$}  {model:<model_width$}  {count:>3} to grade\n"));
     }
     text.push_str(&format!("total: {} to grade", plural(plan.tasks.len(), "response")));
+    let mut again = Vec::new();
     if plan.retried_failures > 0 {
-        text.push_str(&format!(" ({} of them failed before)", plan.retried_failures));
+        again.push(format!("{} of them failed before", plan.retried_failures));
+    }
+    if plan.replaced_answers > 0 {
+        again.push(format!("{} of them were answered again since they were graded", plan.replaced_answers));
+    }
+    if !again.is_empty() {
+        text.push_str(&format!(" ({})", again.join("; ")));
     }
     text.push_str(&format!(", {} already graded", plan.already_graded));
     if plan.run_errors > 0 {

@@ -423,6 +423,31 @@ async fn resume_grades_only_what_is_missing_or_failed_and_force_grades_again() {
     assert_eq!(records.len(), 6);
     assert_eq!(records.iter().filter(|record| record.scores.is_none()).count(), 1);
 
+    // `run --force` asks a question again: its grade is of the earlier answer (the grade's
+    // response_time is not the new answer's), so the next `grade` grades it again, and only it.
+    let results_path = data.path().join("results/C1_english/qwen3.json");
+    let mut results: serde_json::Value = serde_json::from_str(&read(&results_path)).unwrap();
+    results["responses"][1]["response"] = json!("C1 qwen3 answer 2, asked again");
+    results["responses"][1]["response_time_seconds"] = json!(7.25);
+    write(data.path(), "results/C1_english/qwen3.json", &serde_json::to_string_pretty(&results).unwrap());
+    let dry = run_binary(grade_args(data.path(), &["--condition", "C1", "--dry-run"]), env.clone(), data.path()).await;
+    assert!(
+        text(&dry.stdout).ends_with(
+            "\ntotal: 1 response to grade (1 of them were answered again since they were graded), 3 already graded\n"
+        ),
+        "{}",
+        text(&dry.stdout)
+    );
+    let regraded = run_binary(grade_args(data.path(), &["--condition", "C1"]), env.clone(), data.path()).await;
+    assert_eq!(regraded.status.code(), Some(0), "{}", text(&regraded.stdout));
+    assert_eq!(server.request_count(), 7);
+    let c1 = read(&data.path().join("grades/C1_english.csv"));
+    assert!(
+        c1.contains("2,kazakh_cultural,qwen3,2,2,2,6,7.25,6,\"judged C1 qwen3 answer 2, asked again\"\r\n"),
+        "{c1}"
+    );
+    assert_eq!(c1.lines().count(), 5);
+
     // An unknown model is an error naming the models there are.
     let unknown = run_binary(grade_args(data.path(), &["--model", "gpt_4"]), env, data.path()).await;
     assert_eq!(unknown.status.code(), Some(1));
@@ -432,7 +457,7 @@ async fn resume_grades_only_what_is_missing_or_failed_and_force_grades_again() {
         "{}",
         text(&unknown.stderr)
     );
-    assert_eq!(server.request_count(), 6);
+    assert_eq!(server.request_count(), 7);
 }
 
 #[tokio::test(flavor = "multi_thread")]

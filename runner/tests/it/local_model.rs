@@ -8,7 +8,8 @@
 //! With the real Gemma 3 270M GGUF (`cargo xtask setup` puts it in the model cache; the test prints
 //! SKIPPED when it is absent, and fails instead under CI=true): the end-to-end run, its repetition
 //! giving the same text (and a question asked alone the same as in company), sampling settings
-//! recorded, SIGKILL then resume, and a truncated copy refused with llama.cpp's reason.
+//! recorded, a chat template applied with its special tokens, SIGKILL then resume, and a truncated
+//! copy refused with llama.cpp's reason.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -827,6 +828,37 @@ async fn sampling_settings_are_used_and_recorded() {
         assert_eq!(record["local_engine"]["context_size"], 1024);
         assert!(record["usage"]["output_tokens"].as_u64().unwrap() <= 24);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_template_formats_the_prompt_with_its_special_tokens_and_is_recorded() {
+    let Some(model) = test_model() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    small_questions(dir.path());
+    // The test model's GGUF has no template: the plain format, or llama.cpp's built-in "gemma" one.
+    let entries = format!(
+        "{}\n{}",
+        local_entry("plain_format", &model, "max_tokens = 4"),
+        local_entry("gemma_format", &model, "max_tokens = 4\nchat_template = \"gemma\"")
+    );
+    let config = write_config(dir.path(), &entries);
+    let mut prompt_tokens = BTreeMap::new();
+    for name in ["plain_format", "gemma_format"] {
+        let args = ["--model", name, "--condition", "C1", "--question", "1"];
+        let output = run_binary(run_args(dir.path(), &config, &args), Vec::new(), dir.path()).await;
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let path = dir.path().join(format!("results/C1_english/{name}.json"));
+        let raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let record = &raw["responses"][0];
+        prompt_tokens.insert(name, record["usage"]["input_tokens"].as_u64().unwrap());
+        let expected = if name == "gemma_format" { "built-in:gemma" } else { "plain" };
+        assert_eq!(record["local_engine"]["prompt_format"], expected);
+    }
+    // `<start_of_turn>user\n{question}<end_of_turn>\n<start_of_turn>model\n` against `{question}\n\n`:
+    // a few tokens more, because the turn markers are parsed as the vocabulary's special tokens
+    // (as text, `<start_of_turn>` alone would be several tokens, and it appears twice).
+    let extra = prompt_tokens["gemma_format"] - prompt_tokens["plain_format"];
+    assert!((4..=8).contains(&extra), "{prompt_tokens:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -751,7 +751,7 @@ impl Server<'_> {
 /// Two passes that the compiler vectorizes, the largest value (lane-wise maxima), then the first
 /// index holding it, instead of one loop whose running index makes every comparison wait for the
 /// last: the argmax runs on the engine thread between decodes, while llama.cpp's other threads wait.
-fn argmax(logits: &[f32]) -> LlamaToken {
+pub fn argmax(logits: &[f32]) -> LlamaToken {
     const LANES: usize = 16;
     let mut maxima = [f32::NEG_INFINITY; LANES];
     let chunks = logits.chunks_exact(LANES);
@@ -770,32 +770,4 @@ fn argmax(logits: &[f32]) -> LlamaToken {
 fn chat_message(role: &str, content: &str) -> Result<LlamaChatMessage, EngineError> {
     LlamaChatMessage::new(role.to_owned(), content.to_owned())
         .map_err(|_| EngineError::Prompt(format!("the {role} message holds a NUL character")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn argmax_picks_the_first_of_the_largest_and_ignores_nan() {
-        let at = |logits: &[f32]| argmax(logits).0;
-        // Past the 16-value chunks, in the remainder, and in a chunk.
-        let mut logits = vec![0.0_f32; 262_147];
-        logits[262_145] = 3.0;
-        assert_eq!(at(&logits), 262_145);
-        logits[40] = 3.0;
-        logits[17] = 2.5;
-        assert_eq!(at(&logits), 40, "the first of equals");
-        logits[3] = f32::NAN;
-        logits[0] = f32::NAN;
-        assert_eq!(at(&logits), 40, "NaN is never the largest");
-        assert_eq!(at(&[f32::NEG_INFINITY; 20]), 0);
-        assert_eq!(at(&[f32::NAN; 5]), 0);
-        assert_eq!(at(&[-2.0, -1.0, -1.0]), 1);
-        // Against the plain loop, on values with many ties.
-        let values: Vec<f32> = (0..10_000_u32).map(|index| ((index * 7919) % 613) as f32 / 8.0).collect();
-        let expected =
-            values.iter().enumerate().fold(0, |best, (index, &value)| if value > values[best] { index } else { best });
-        assert_eq!(at(&values) as usize, expected);
-    }
 }

@@ -654,6 +654,30 @@ async fn run_reports_an_unusable_model_file_before_asking_anything() {
 /// assembles it. `None` (the caller prints SKIPPED) when absent, unless CI=true.
 #[cfg(feature = "local")]
 #[test]
+fn argmax_picks_the_first_of_the_largest_and_ignores_nan() {
+    let at = |logits: &[f32]| left_behind_runner::local::engine::argmax(logits).0;
+    // Past the 16-value chunks, in the remainder, and in a chunk.
+    let mut logits = vec![0.0_f32; 262_147];
+    logits[262_145] = 3.0;
+    assert_eq!(at(&logits), 262_145);
+    logits[40] = 3.0;
+    logits[17] = 2.5;
+    assert_eq!(at(&logits), 40, "the first of equals");
+    logits[3] = f32::NAN;
+    logits[0] = f32::NAN;
+    assert_eq!(at(&logits), 40, "NaN is never the largest");
+    assert_eq!(at(&[f32::NEG_INFINITY; 20]), 0);
+    assert_eq!(at(&[f32::NAN; 5]), 0);
+    assert_eq!(at(&[-2.0, -1.0, -1.0]), 1);
+    // Against the plain loop, on values with many ties.
+    let values: Vec<f32> = (0..10_000_u32).map(|index| ((index * 7919) % 613) as f32 / 8.0).collect();
+    let expected =
+        values.iter().enumerate().fold(0, |best, (index, &value)| if value > values[best] { index } else { best });
+    assert_eq!(at(&values) as usize, expected);
+}
+
+#[cfg(feature = "local")]
+#[test]
 fn engine_statistics_give_both_rates_and_the_padding() {
     use left_behind_runner::local::engine::EngineStatistics;
 

@@ -11,7 +11,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 
@@ -45,7 +45,6 @@ impl Work {
 #[derive(Debug)]
 pub struct DataLock {
     _file: File,
-    pub path: PathBuf,
 }
 
 /// Takes the lock for `work` on `data_dir`, or says which process holds it.
@@ -87,5 +86,5 @@ pub fn acquire(data_dir: &Path, work: Work) -> anyhow::Result<DataLock> {
     }
     // Who holds it, for the message another process gives. Best effort: the lock is what counts.
     let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| write!(file, "{}", std::process::id()));
-    Ok(DataLock { _file: file, path })
+    Ok(DataLock { _file: file })
 }

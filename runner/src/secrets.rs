@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-/// An API key. The text is reachable only through [`Secret::expose`], which the providers call to
-/// put it in a request header (marked sensitive) and [`Secret::redact`] calls to scrub it.
+/// An API key (or a download token). It leaves only as a request header marked sensitive
+/// ([`Secret::header_value`], for the providers and `models pull`); [`Secret::redact`] scrubs it
+/// from a server's text, and [`Secret::expose`] shows it to the tests.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -17,9 +18,17 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The key itself: only for the request header that carries it.
+    /// The key itself, for tests that check where it came from.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// The key as an HTTP header value marked sensitive (the HTTP stack never prints it), after
+    /// `prefix` (`"Bearer "`); `None` when the key holds characters a header cannot carry.
+    pub fn header_value(&self, prefix: &str) -> Option<reqwest::header::HeaderValue> {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("{prefix}{}", self.0)).ok()?;
+        value.set_sensitive(true);
+        Some(value)
     }
 
     /// `text` with every occurrence of the key replaced by `[redacted]`. Servers may echo what they

@@ -160,9 +160,9 @@ async fn download_once(
         builder = builder.header(header::RANGE, format!("bytes={offset}-"));
     }
     if let Some(token) = &request.token {
-        let mut value = header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| DownloadError::fatal("the token holds characters an HTTP header cannot carry"))?;
-        value.set_sensitive(true);
+        let value = token
+            .header_value("Bearer ")
+            .ok_or_else(|| DownloadError::fatal("the token holds characters an HTTP header cannot carry"))?;
         builder = builder.header(header::AUTHORIZATION, value);
     }
     let response = builder.send().await.map_err(|error| DownloadError::retryable(describe_reqwest(error)))?;

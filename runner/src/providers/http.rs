@@ -52,10 +52,9 @@ impl Endpoint {
         prefix: &str,
     ) -> Result<Option<(HeaderName, HeaderValue)>, ProviderError> {
         let Some(key) = &self.key else { return Ok(None) };
-        let mut value = HeaderValue::from_str(&format!("{prefix}{}", key.expose())).map_err(|_| {
+        let value = key.header_value(prefix).ok_or_else(|| {
             ProviderError::InvalidRequest("the API key holds characters an HTTP header cannot carry".to_owned())
         })?;
-        value.set_sensitive(true);
         Ok(Some((HeaderName::from_static(name), value)))
     }
 

@@ -138,6 +138,15 @@ pub struct ReportArgs {
     /// Write the report and figure1.svg into this directory instead of printing the report.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Every table under this judge's grades (grades/judges/NAME/), or under the panel of all judges
+    /// with `panel` (per response and criterion, the median of the judges that graded it).
+    /// Default: the study's judge (grades/*.csv).
+    #[arg(long, value_name = "NAME", conflicts_with = "judges")]
+    pub judge: Option<String>,
+    /// The study's measures under every judge side by side, whether each conclusion holds under
+    /// all of them, and each judge's self-preference.
+    #[arg(long)]
+    pub judges: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -149,6 +158,8 @@ impl ReportArgs {
             format: self.format,
             out: self.out,
             config_path: self.config.config,
+            judge: self.judge,
+            judges: self.judges,
         })
     }
 }
@@ -249,9 +260,11 @@ pub struct GradeArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The judge: any model of the configuration. Default: the built-in judge, claude_sonnet_4.5
-    /// (Anthropic claude-sonnet-4-5-20250929, the study's).
-    #[arg(long, value_name = "NAME")]
-    pub judge: Option<String>,
+    /// (Anthropic claude-sonnet-4-5-20250929, the study's), whose grades are grades/*.csv. Any other
+    /// judge's go to grades/judges/NAME/. Give it several times (or a comma-separated list) to grade
+    /// with several judges at once.
+    #[arg(long = "judge", value_name = "NAME", value_delimiter = ',')]
+    pub judges: Vec<String>,
     /// Only the responses of these models (names as in results/). Several may follow the flag, separated by spaces or commas.
     #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
     pub models: Vec<String>,
@@ -280,7 +293,7 @@ impl GradeArgs {
         Ok(GradeConfig {
             data_dir: self.data.resolve()?,
             config_path: self.config.config,
-            judge: self.judge,
+            judges: self.judges,
             selection: GradingSelection { conditions, models, force: self.force },
             dry_run: self.dry_run,
             show_progress: !self.no_progress,

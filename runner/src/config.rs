@@ -132,6 +132,9 @@ pub struct ModelEntry {
     pub built_in: bool,
     /// For `provider = "local"`: the GGUF file and how to run it.
     pub local: Option<LocalModelSettings>,
+    /// Who made the model (`anthropic`, `openai`, ...): a judge's family is compared with the
+    /// families of the models it grades (self-preference in `report --judges`).
+    pub family: Option<String>,
 }
 
 impl ModelEntry {
@@ -144,6 +147,7 @@ impl ModelEntry {
             provider: self.provider.key().to_owned(),
             provider_route: self.provider_route.clone(),
             category: self.category,
+            family: self.family.clone(),
         }
     }
 
@@ -336,6 +340,7 @@ struct ModelSection {
     seed: Option<u32>,
     chat_template: Option<String>,
     download_token_env: Option<String>,
+    family: Option<String>,
 }
 
 impl ModelSection {
@@ -529,6 +534,7 @@ fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<String>) -> any
         concurrency: None,
         built_in: true,
         local: None,
+        family: info.family.clone(),
     })
 }
 
@@ -551,6 +557,7 @@ fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEn
         concurrency: None,
         built_in: true,
         local: None,
+        family: Some("anthropic".to_owned()),
     })
 }
 
@@ -642,6 +649,7 @@ fn new_entry(
         concurrency: section.concurrency,
         built_in: false,
         local: None,
+        family: family(section.family)?,
     })
 }
 
@@ -758,6 +766,7 @@ fn new_local_entry(
         temperature: section.temperature,
         concurrency: None,
         built_in: false,
+        family: family(section.family.clone())?,
         local: Some(LocalModelSettings {
             model_path,
             url,
@@ -814,5 +823,16 @@ fn apply_section(
     entry.max_tokens = section.max_tokens.unwrap_or(entry.max_tokens);
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
+    if let Some(family) = family(section.family)? {
+        entry.family = Some(family);
+    }
     Ok(entry)
+}
+
+/// A model's family as written (`family = "openai"`), lowercased; empty is refused.
+fn family(text: Option<String>) -> anyhow::Result<Option<String>> {
+    match text.map(|text| text.trim().to_lowercase()) {
+        Some(text) if text.is_empty() => anyhow::bail!("family must name who made the model (such as \"openai\")"),
+        other => Ok(other),
+    }
 }

@@ -18,6 +18,7 @@ pub mod fetch;
 pub mod fs_util;
 pub mod grade;
 pub mod interrupt;
+pub mod judges_report;
 pub mod local;
 pub mod metrics;
 pub mod model_client;

@@ -40,6 +40,16 @@ pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
         plural(errors, "error"),
         plural(warnings, "warning"),
     );
+    for judge in &dataset.judges {
+        let failed = judge.rows.iter().filter(|row| row.is_failed()).count();
+        println!(
+            "judge {}: {} grades files in grades/judges/{}/ ({} rows, {failed} failed gradings)",
+            judge.name,
+            judge.graded_conditions.len(),
+            judge.name,
+            judge.rows.len()
+        );
+    }
     if dataset.is_empty() {
         println!("the directory holds no dataset; get the study's with `left-behind fetch`");
     }

@@ -7,6 +7,7 @@ mod dispatch;
 mod faults;
 mod fetch;
 mod grade;
+mod judges;
 mod kill;
 mod local_model;
 mod metrics;

@@ -43,11 +43,12 @@ pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
     for judge in &dataset.judges {
         let failed = judge.rows.iter().filter(|row| row.is_failed()).count();
         println!(
-            "judge {}: {} grades files in grades/judges/{}/ ({} rows, {failed} failed gradings)",
+            "judge {}: {} in grades/judges/{}/ ({}, {})",
             judge.name,
-            judge.graded_conditions.len(),
+            plural(judge.graded_conditions.len(), "grades file"),
             judge.name,
-            judge.rows.len()
+            plural(judge.rows.len(), "row"),
+            plural(failed, "failed grading")
         );
     }
     if dataset.is_empty() {

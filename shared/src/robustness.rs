@@ -149,7 +149,8 @@ pub fn judge_column(judge: String, members: Vec<String>, rows: &[GradeRow]) -> J
         .into_iter()
         .map(|contrast| {
             let (measured, baseline) = contrast.conditions();
-            ContrastEstimate { contrast, estimate_pp: Some(total(measured)? - total(baseline)?) }
+            let estimate_pp = total(measured).zip(total(baseline)).map(|(measured, baseline)| measured - baseline);
+            ContrastEstimate { contrast, estimate_pp }
         })
         .collect();
     JudgeColumn { judge, members, totals, contrasts }

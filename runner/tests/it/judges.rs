@@ -196,7 +196,7 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     assert_eq!((server_a.request_count(), server_b.request_count()), (12, 12));
     let validate = run_binary(args(root, "validate", &[]), Vec::new(), root).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
-    assert!(text(&validate.stdout).contains("judge judge_a: 3 grades files in grades/judges/judge_a/ (12 rows"));
+    assert!(text(&validate.stdout).contains("judge judge_a: 3 grades files in grades/judges/judge_a/ (12 rows, 0 failed gradings)"));
 
     // Every table under one judge: judge_a's totals are 5/6, 3/6 and 2/6.
     let report_a = json_of(&run_binary(args(root, "report", &["--judge", "judge_a", "--format", "json"]), Vec::new(), root).await);
@@ -311,9 +311,9 @@ async fn bad_judge_names_and_malformed_judge_files_are_refused_with_their_place(
         stdout.contains("error: grades/judges/judge_a/C1_english.csv:3: field `accuracy`: 3 is outside 0..=2"),
         "{stdout}"
     );
-    assert!(stdout.contains("error: grades/judges/judge_c/C1_english.csv: "), "{stdout}");
-    assert!(stdout.contains("judge judge_a: 1 grades files in grades/judges/judge_a/ (1 rows"), "{stdout}");
-    assert!(stdout.contains("judge judge_b: 1 grades files in grades/judges/judge_b/ (1 rows"), "{stdout}");
+    assert!(stdout.contains("error: grades/judges/judge_c/C1_english.csv:1: missing column `question_id`"), "{stdout}");
+    assert!(stdout.contains("judge judge_a: 1 grades file in grades/judges/judge_a/ (1 row, "), "{stdout}");
+    assert!(stdout.contains("judge judge_b: 1 grades file in grades/judges/judge_b/ (1 row, "), "{stdout}");
     // The judge's own checks, as the study's: responses without its grade.
     assert!(stdout.contains("warning: grades/judges/judge_b/C1_english.csv: gpt_5.2 has 1 response without a grade"), "{stdout}");
 }

@@ -1,71 +1,100 @@
 //! `left-behind report`: the study's analysis (Tables 1 and 2, the model and question-category
 //! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX, under the study's judge, another judge
 //! (`--judge NAME`) or the panel (`--judge panel`); `--judges` compares them all
-//! ([`crate::judges_report`]). All numbers come from `shared`.
+//! ([`super::report_judges`]). All numbers come from `shared`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
 use left_behind_shared::{
-    GradeRow, GradedBy, StudyReport, Table, compute_report, panel, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
-    render_text, report_tables, validate,
+    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, compute_report, panel, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
+    render_text, report_tables,
 };
 use serde_json::json;
 
-use crate::cli::ReportFormat;
-use crate::data_dir::read_dataset;
+use super::study::{ConfigArgs, DataArgs, StudyPlace};
 use crate::fs_util::write_atomic;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Csv,
+    Json,
+    Latex,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format. JSON carries the unrounded numbers; the others print at the paper's precision.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report and figure1.svg into this directory instead of printing the report.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Every table under this judge's grades (grades/judges/NAME/), or under the panel of all judges
+    /// with `panel` (per response and criterion, the median of the judges that graded it).
+    /// Default: the study's judge (grades/*.csv).
+    #[arg(long, value_name = "NAME", conflicts_with = "judges")]
+    pub judge: Option<String>,
+    /// The study's measures under every judge side by side, whether each conclusion holds under
+    /// all of them, and each judge's self-preference.
+    #[arg(long)]
+    pub judges: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// What `report` prints or writes, after the command line was read.
 #[derive(Debug, Clone)]
 pub struct ReportConfig {
-    pub data_dir: PathBuf,
+    /// With `--config`, the models it adds are named and grouped by their configured category.
+    pub study: StudyPlace,
     pub format: ReportFormat,
     /// Write files here instead of printing.
     pub out: Option<PathBuf>,
-    /// `--config`: the models it adds are named and grouped by their configured category.
-    pub config_path: Option<PathBuf>,
     /// `--judge`: another judge's name, or `panel`; `None` is the study's judge.
     pub judge: Option<String>,
     /// `--judges`: every judge side by side.
     pub judges: bool,
 }
 
+impl ReportArgs {
+    pub fn into_config(self) -> anyhow::Result<ReportConfig> {
+        Ok(ReportConfig {
+            study: StudyPlace::from_args(self.data, self.config)?,
+            format: self.format,
+            out: self.out,
+            judge: self.judge,
+            judges: self.judges,
+        })
+    }
+}
+
 /// Figure 1's size in pixels.
 const FIGURE_SIZE: (u32, u32) = (860, 560);
 
-pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
-    let loaded = read_dataset(&config.data_dir)?;
-    let settings = crate::config::load(config.config_path.as_deref(), &config.data_dir)?;
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
+    let settings = config.study.configuration()?;
     let registry = settings.registry();
-    let mut problems = loaded.problems;
-    problems.extend(validate(&loaded.dataset, &registry));
-    let (errors, warnings) = crate::validate::count(&problems);
-    if errors > 0 {
-        for problem in problems.iter().filter(|problem| problem.is_error()) {
-            eprintln!("{problem}");
-        }
-        bail!(
-            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
-            config.data_dir.display(),
-            left_behind_shared::plural(errors, "error")
-        );
-    }
+    let loaded = config.study.open_usable(&registry)?;
     let dataset = &loaded.dataset;
-    if warnings > 0 {
-        eprintln!(
-            "note: the data has {} (`left-behind validate` lists them)",
-            left_behind_shared::plural(warnings, "warning")
-        );
-    }
     if config.judges {
-        return crate::judges_report::run(&config, dataset, &settings);
+        return super::report_judges::run(&config, dataset, &settings);
     }
     let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, &registry)?;
     if graded.rows.is_empty() {
         bail!(
             "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
-            config.data_dir.join("grades").display()
+            config.study.data_dir.join("grades").display()
         );
     }
     let report = compute_report(&graded.rows, &registry);
@@ -171,10 +200,10 @@ impl GradedRows {
     /// The rows `--judge` names (`None`: the study's judge, named `study_judge`). A judge without
     /// grades in the dataset is an error listing those with grades.
     pub fn choose(
-        dataset: &left_behind_shared::Dataset,
+        dataset: &Dataset,
         name: Option<&str>,
         study_judge: &str,
-        registry: &left_behind_shared::ModelRegistry,
+        registry: &ModelRegistry,
     ) -> anyhow::Result<GradedRows> {
         let by = match name {
             None => GradedBy::StudyJudge,

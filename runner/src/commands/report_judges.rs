@@ -11,10 +11,9 @@ use left_behind_shared::{
 };
 use serde_json::json;
 
-use crate::cli::ReportFormat;
+use super::report::{ReportConfig, ReportFormat};
 use crate::config::RunnerConfig;
 use crate::fs_util::write_atomic;
-use crate::report::ReportConfig;
 
 pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) -> anyhow::Result<ExitCode> {
     let study_judge = settings.judge.name.as_str();
@@ -23,7 +22,7 @@ pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) ->
     if judges.is_empty() {
         bail!(
             "no grades in {}; grade with `left-behind grade` (and other judges with --judge NAME)",
-            config.data_dir.join("grades").display()
+            config.study.data_dir.join("grades").display()
         );
     }
     let robustness = robustness(dataset, study_judge, &registry);

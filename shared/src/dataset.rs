@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    JudgeGrades, JudgeName, AnswerSheet, Condition, GradeRow, Problem, Question, ReferenceAnswers, ResponseRecord, ResultsFile,
-    parse_answer_sheet, parse_grades, parse_questions, parse_results,
+    AnswerSheet, Condition, GradeRow, JudgeGrades, JudgeName, Problem, Question, ReferenceAnswers, ResponseRecord,
+    ResultsFile, parse_answer_sheet, parse_grades, parse_questions, parse_results,
 };
 
 /// The path of the questions file, relative to the dataset root.

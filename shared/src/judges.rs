@@ -48,7 +48,9 @@ pub struct JudgeName(String);
 pub enum JudgeNameError {
     #[error("a judge needs a name")]
     Empty,
-    #[error("judge name {0:?} holds a path separator; a judge's grades go to grades/judges/<name>/, so its name must be one directory name")]
+    #[error(
+        "judge name {0:?} holds a path separator; a judge's grades go to grades/judges/<name>/, so its name must be one directory name"
+    )]
     PathSeparator(String),
     #[error("judge name {0:?} is not a directory name")]
     NotADirectoryName(String),
@@ -219,12 +221,7 @@ impl Dataset {
     }
 
     /// The grade rows under `by`; `None` for a judge the dataset has no grades of.
-    pub fn grades_by(
-        &self,
-        by: &GradedBy,
-        study_judge: &str,
-        registry: &ModelRegistry,
-    ) -> Option<Cow<'_, [GradeRow]>> {
+    pub fn grades_by(&self, by: &GradedBy, study_judge: &str, registry: &ModelRegistry) -> Option<Cow<'_, [GradeRow]>> {
         match by {
             GradedBy::StudyJudge => Some(Cow::Borrowed(&self.grades)),
             GradedBy::Judge(name) => self.judge_grades(name.as_str()).map(|judge| Cow::Borrowed(&judge.rows[..])),
@@ -262,13 +259,12 @@ pub fn panel(dataset: &Dataset, study_judge: &str, registry: &ModelRegistry) -> 
             graders.push(&judge.rows);
         }
     }
-    let mut by_response: BTreeMap<(Condition, u32, (usize, &str)), Vec<&GradeRow>> = BTreeMap::new();
+    // (condition, question, the model's place in the registry) -> every judge's row of the response.
+    type ResponseOrder<'a> = (Condition, u32, (usize, &'a str));
+    let mut by_response: BTreeMap<ResponseOrder<'_>, Vec<&GradeRow>> = BTreeMap::new();
     for rows in &graders {
         for row in rows.iter() {
-            by_response
-                .entry((row.condition, row.question_id, registry.order_of(&row.model)))
-                .or_default()
-                .push(row);
+            by_response.entry((row.condition, row.question_id, registry.order_of(&row.model))).or_default().push(row);
         }
     }
     let rows = by_response.into_values().map(|rows| panel_grade(&rows)).collect();

@@ -48,8 +48,8 @@ pub use judge::{
     parse_judge_output, response_length,
 };
 pub use judges::{
-    GradedBy, JUDGES_DIRECTORY, JudgeGrades, JudgeName, JudgeNameError, PANEL, Panel, STUDY_JUDGE, judge_grades_path,
-    judge_judgments_path, panel, panel_grade, study_judge_info, verdicts, Verdict,
+    GradedBy, JUDGES_DIRECTORY, JudgeGrades, JudgeName, JudgeNameError, PANEL, Panel, STUDY_JUDGE, Verdict,
+    judge_grades_path, judge_judgments_path, panel, panel_grade, study_judge_info, verdicts,
 };
 pub use langid::{
     DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,

@@ -108,7 +108,14 @@ impl ModelRegistry {
                 "anthropic",
             ),
             ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", ("openai", None), EnglishFirst, "openai"),
-            ModelInfo::study("gemini_3_pro", "Gemini 3 Pro", "gemini-3-pro-preview", ("google", None), EnglishFirst, "google"),
+            ModelInfo::study(
+                "gemini_3_pro",
+                "Gemini 3 Pro",
+                "gemini-3-pro-preview",
+                ("google", None),
+                EnglishFirst,
+                "google",
+            ),
             ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", ("xai", None), EnglishFirst, "xai"),
             ModelInfo::study(
                 "deepseek_v3.2",

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
-    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, compute_report, panel, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
-    render_text, report_tables,
+    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, compute_report, figure1_svg, headline_lines, panel,
+    render_csv, render_latex, render_markdown, render_text, report_tables,
 };
 use serde_json::json;
 

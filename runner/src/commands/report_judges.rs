@@ -26,10 +26,8 @@ pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) ->
         );
     }
     let robustness = robustness(dataset, study_judge, &registry);
-    let with_families: Vec<JudgeRows<'_>> = judges
-        .iter()
-        .map(|&(judge, rows)| JudgeRows { judge, family: judge_family(settings, judge), rows })
-        .collect();
+    let with_families: Vec<JudgeRows<'_>> =
+        judges.iter().map(|&(judge, rows)| JudgeRows { judge, family: judge_family(settings, judge), rows }).collect();
     let preferences = self_preference(&with_families, &registry);
     let tables = [robustness_table(&robustness), self_preference_table(&preferences)];
     let lines = notes(&robustness, &preferences, judges.len());
@@ -64,7 +62,8 @@ fn judge_family<'a>(settings: &'a RunnerConfig, judge: &str) -> Option<&'a str> 
 fn notes(robustness: &Robustness, preferences: &[SelfPreference], judges: usize) -> Vec<String> {
     let mut lines: Vec<String> = robustness.conclusions.iter().map(|check| check.line()).collect();
     if judges < 2 {
-        lines.push("only one judge has grades: grade with another (`left-behind grade --judge NAME`) to compare".into());
+        lines
+            .push("only one judge has grades: grade with another (`left-behind grade --judge NAME`) to compare".into());
     }
     if let Some(panel) = robustness.columns.iter().find(|column| !column.members.is_empty()) {
         lines.push(format!(

@@ -20,7 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use left_behind_shared::{Condition, Dataset, GradeOutcome, GradeRow, GradingPlan, JudgeName, judge_grades_path, plural};
+use left_behind_shared::{
+    Condition, Dataset, GradeOutcome, GradeRow, GradingPlan, JudgeName, judge_grades_path, plural,
+};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -253,12 +255,7 @@ async fn execute(
                     GradeOutcome::Scored(_) => JudgmentResult::Graded,
                     GradeOutcome::Failed => {
                         bar.set_message("(some failed)");
-                        JudgmentResult::Failed(
-                            file,
-                            row.model.clone(),
-                            row.question_id,
-                            row.notes.clone(),
-                        )
+                        JudgmentResult::Failed(file, row.model.clone(), row.question_id, row.notes.clone())
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.

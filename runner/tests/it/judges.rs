@@ -7,13 +7,15 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use left_behind_shared::{Condition, judge_system_prompt, parse_answer_sheet, parse_grades, parse_judgments, parse_questions};
+use left_behind_shared::{
+    Condition, judge_system_prompt, parse_answer_sheet, parse_grades, parse_judgments, parse_questions,
+};
 use serde_json::{Value, json};
 
 use crate::grade::{SHEET, fifty_questions_two_models};
 use crate::support::{
-    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, command, last_user_text, openai_answer, results_with, run_binary,
-    text, write,
+    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, command, last_user_text, openai_answer, results_with,
+    run_binary, text, write,
 };
 
 /// The graded text of a request (after `RESPONSE TO GRADE:`).
@@ -151,7 +153,11 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
 
     let output = run_binary(args(root, "grade", &["--judge", "judge_a", "--judge", "judge_b"]), Vec::new(), root).await;
     assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
-    assert!(text(&output.stdout).contains("24 of 24 gradings done by 2 judges (judge_a, judge_b)"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("24 of 24 gradings done by 2 judges (judge_a, judge_b)"),
+        "{}",
+        text(&output.stdout)
+    );
     assert_eq!((server_a.request_count(), server_b.request_count()), (12, 12));
 
     // The study's grades are untouched, and no study audit log was started.
@@ -173,7 +179,9 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
             let (records, problems) = parse_judgments(&read(&log), "log");
             assert!(problems.is_empty(), "{problems:?}");
             assert_eq!(records.len(), 4);
-            assert!(records.iter().all(|record| record.judge == judge && record.judge_model_id == format!("local/{judge}")));
+            assert!(
+                records.iter().all(|record| record.judge == judge && record.judge_model_id == format!("local/{judge}"))
+            );
         }
     }
 
@@ -183,7 +191,9 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     let study_prompt = judge_system_prompt(&sheet, &questions);
     for seen in server_a.requests().iter().chain(&server_b.requests()) {
         let body = seen.body.to_string();
-        for name in ["claude_opus_4.5", "gpt_5.2", "Claude Opus", "GPT-5.2", "claude-opus", "gpt-5.2", "anthropic", "openai"] {
+        for name in
+            ["claude_opus_4.5", "gpt_5.2", "Claude Opus", "GPT-5.2", "claude-opus", "gpt-5.2", "anthropic", "openai"]
+        {
             assert!(!body.contains(name), "the judge was told {name:?}: {body}");
         }
         assert_eq!(seen.body["messages"][0]["content"].as_str(), Some(study_prompt.as_str()));
@@ -196,10 +206,14 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     assert_eq!((server_a.request_count(), server_b.request_count()), (12, 12));
     let validate = run_binary(args(root, "validate", &[]), Vec::new(), root).await;
     assert_eq!(validate.status.code(), Some(0), "{}", text(&validate.stdout));
-    assert!(text(&validate.stdout).contains("judge judge_a: 3 grades files in grades/judges/judge_a/ (12 rows, 0 failed gradings)"));
+    assert!(
+        text(&validate.stdout)
+            .contains("judge judge_a: 3 grades files in grades/judges/judge_a/ (12 rows, 0 failed gradings)")
+    );
 
     // Every table under one judge: judge_a's totals are 5/6, 3/6 and 2/6.
-    let report_a = json_of(&run_binary(args(root, "report", &["--judge", "judge_a", "--format", "json"]), Vec::new(), root).await);
+    let report_a =
+        json_of(&run_binary(args(root, "report", &["--judge", "judge_a", "--format", "json"]), Vec::new(), root).await);
     assert_eq!(report_a["graded_by"], json!({ "judge": "judge_a", "members": [] }));
     close(&total(&report_a, "C1"), 500.0 / 6.0);
     close(&total(&report_a, "C2"), 50.0);
@@ -211,12 +225,18 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     // The panel: per response and criterion the median of the three judges.
     // C1 opus: 2/2/2, 2/2/1, 2/2/2 -> 2/2/2 (6); C1 gpt: 2/2/2, 2/2/1, 1/1/1 -> 2/2/1 (5);
     // C2: 1/1/0, 1/1/1, and 2/2/2 or 1/1/1 -> 1/1/1 (3); C3: 1/1/1, 1/0/1, and 2/2/2 or 1/1/1 -> 1/1/1 (3).
-    let panel = json_of(&run_binary(args(root, "report", &["--judge", "panel", "--format", "json"]), Vec::new(), root).await);
+    let panel =
+        json_of(&run_binary(args(root, "report", &["--judge", "panel", "--format", "json"]), Vec::new(), root).await);
     assert_eq!(panel["graded_by"], json!({ "judge": "panel", "members": ["claude_sonnet_4.5", "judge_a", "judge_b"] }));
     close(&total(&panel, "C1"), 5.5 / 6.0 * 100.0);
     close(&total(&panel, "C2"), 50.0);
     close(&total(&panel, "C3"), 50.0);
-    let gpt_c1 = panel["models"].as_array().unwrap().iter().find(|row| row["model"] == "gpt_5.2" && row["condition"] == "C1").unwrap();
+    let gpt_c1 = panel["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["model"] == "gpt_5.2" && row["condition"] == "C1")
+        .unwrap();
     close(&gpt_c1["completeness_pct"], 50.0);
     close(&gpt_c1["accuracy_pct"], 100.0);
 
@@ -300,9 +320,15 @@ async fn bad_judge_names_and_malformed_judge_files_are_refused_with_their_place(
     write(
         root,
         "grades/judges/judge_a/C1_english.csv",
-        &format!("{GRADES_HEADER}1,neutral_factual,gpt_5.2,2,2,2,6,2.5,4,ok\n2,kazakh_cultural,gpt_5.2,3,2,2,7,2.5,4,bad\n"),
+        &format!(
+            "{GRADES_HEADER}1,neutral_factual,gpt_5.2,2,2,2,6,2.5,4,ok\n2,kazakh_cultural,gpt_5.2,3,2,2,7,2.5,4,bad\n"
+        ),
     );
-    write(root, "grades/judges/judge_b/C1_english.csv", &format!("{GRADES_HEADER}1,neutral_factual,gpt_5.2,1,1,1,3,2.5,4,ok\n"));
+    write(
+        root,
+        "grades/judges/judge_b/C1_english.csv",
+        &format!("{GRADES_HEADER}1,neutral_factual,gpt_5.2,1,1,1,3,2.5,4,ok\n"),
+    );
     write(root, "grades/judges/judge_c/C1_english.csv", "not,a,grades,file\n");
     let output = run_binary(args(root, "validate", &[]), Vec::new(), root).await;
     assert_eq!(output.status.code(), Some(1));
@@ -315,7 +341,10 @@ async fn bad_judge_names_and_malformed_judge_files_are_refused_with_their_place(
     assert!(stdout.contains("judge judge_a: 1 grades file in grades/judges/judge_a/ (1 row, "), "{stdout}");
     assert!(stdout.contains("judge judge_b: 1 grades file in grades/judges/judge_b/ (1 row, "), "{stdout}");
     // The judge's own checks, as the study's: responses without its grade.
-    assert!(stdout.contains("warning: grades/judges/judge_b/C1_english.csv: gpt_5.2 has 1 response without a grade"), "{stdout}");
+    assert!(
+        stdout.contains("warning: grades/judges/judge_b/C1_english.csv: gpt_5.2 has 1 response without a grade"),
+        "{stdout}"
+    );
 }
 
 /// Grade rows of a judge's C1 file, checking on the way that it is valid.

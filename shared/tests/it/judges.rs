@@ -98,8 +98,7 @@ fn every_judge_loads_apart_and_is_validated_like_the_studys() {
     assert_eq!(dataset.judge_grades("judge_a").unwrap().graded_conditions, [Condition::C1, Condition::C2]);
     let name = |text: &str| GradedBy::Judge(JudgeName::new(text).unwrap());
     assert_eq!(dataset.graders(), [GradedBy::StudyJudge, name("judge_a"), name("judge_b"), GradedBy::Panel]);
-    let problems: Vec<String> =
-        validate(dataset, &ModelRegistry::study()).iter().map(ToString::to_string).collect();
+    let problems: Vec<String> = validate(dataset, &ModelRegistry::study()).iter().map(ToString::to_string).collect();
     assert!(
         problems.contains(&"warning: grades/judges/judge_a/C2_kazakh.csv: 1 grading failed (-1 scores); they are counted and left out of every mean".to_owned()),
         "{problems:#?}"
@@ -160,11 +159,7 @@ fn robustness_compares_every_measure_and_conclusion_across_judges() {
     assert_eq!(judges, [STUDY_JUDGE, "judge_a", "judge_b", "panel"]);
     // Kazakh gap C2 - C1 in points: study 50 - 100 = -50; judge_a 0 - 50 = -50 (its failure left out);
     // judge_b (6 + 6 + 2 + 2) / 4 / 6 = 66.7 - 83.3 = -16.7; panel C1 all 6 = 100, C2 (3+3+2+2)/4/6 = 41.7.
-    let gaps: Vec<f64> = robustness
-        .columns
-        .iter()
-        .map(|column| column.contrasts[0].estimate_pp.unwrap())
-        .collect();
+    let gaps: Vec<f64> = robustness.columns.iter().map(|column| column.contrasts[0].estimate_pp.unwrap()).collect();
     let expected = [-50.0, -50.0, 400.0 / 6.0 - 500.0 / 6.0, 2.5 / 6.0 * 100.0 - 100.0];
     for (gap, expected) in gaps.iter().zip(expected) {
         assert!((gap - expected).abs() < 1e-9, "{gaps:?}");

@@ -31,11 +31,14 @@ fn overview(site: Arc<SiteData>, judge: Option<&str>) -> AnyView {
     let dataset = &site.loaded.dataset;
     let response_count: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
     let graded_rows: usize = report.conditions.iter().map(|summary| summary.n + summary.failed).sum();
-    let models = report.models.iter().map(|summary| summary.model.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+    let models =
+        report.models.iter().map(|summary| summary.model.as_str()).collect::<std::collections::BTreeSet<_>>().len();
     let headline = graded.headline.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view();
     let table = |id: &str| graded.tables.iter().find(|table| table.id == id).cloned();
     let judge_note = match (&graded.unknown_judge, graded.members.is_empty()) {
-        (Some(name), _) => Some(format!("This dataset has no grades of judge {name:?}; the study's judge's grades are shown.")),
+        (Some(name), _) => {
+            Some(format!("This dataset has no grades of judge {name:?}; the study's judge's grades are shown."))
+        }
         (None, false) => Some(format!(
             "Graded by the panel: per response and criterion, the median of {} ({}); of an even number, the lower middle score.",
             graded.members.len(),

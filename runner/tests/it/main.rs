@@ -4,6 +4,7 @@
 
 mod config;
 mod dispatch;
+mod docs_commands;
 mod faults;
 mod fetch;
 mod grade;

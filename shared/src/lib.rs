@@ -58,17 +58,17 @@ pub use metrics::{
     metrics_to_csv,
 };
 pub use problem::{DataError, Problem, Severity};
-pub use text::{Alignment, pad, plural, truncate};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};
 pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,
 };
-pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
+pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use tables::{
-    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
-    render_csv, render_latex, render_markdown, render_text, report_tables,
+    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,
+    question_category_table, render_csv, render_latex, render_markdown, render_text, report_tables,
 };
+pub use text::{Alignment, pad, plural, truncate};
 pub use validate::validate;

@@ -162,4 +162,3 @@ impl std::fmt::Display for Problem {
         f.write_str(&self.message)
     }
 }
-

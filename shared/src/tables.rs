@@ -288,8 +288,7 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
                 .iter()
                 .enumerate()
                 .map(|(index, value)| {
-                    let alignment =
-                        if table.is_numeric_column(index) { Alignment::Right } else { Alignment::Left };
+                    let alignment = if table.is_numeric_column(index) { Alignment::Right } else { Alignment::Left };
                     pad(value, widths[index], alignment)
                 })
                 .collect();

@@ -196,5 +196,4 @@ mod tests {
         assert!(!judge_says_kyrgyz("Fluent Kazakh, no Kyrgyz markers."));
         assert!(!judge_says_kyrgyz("Some Kyrgyz-like forms"));
     }
-
 }

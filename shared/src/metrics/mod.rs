@@ -125,4 +125,3 @@ pub struct ResponseMetrics {
     #[serde(flatten)]
     pub metrics: TextMetrics,
 }
-

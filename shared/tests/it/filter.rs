@@ -248,7 +248,6 @@ fn the_filter_round_trips_through_the_query_string() {
     assert_eq!(ResponseFilter::from_pairs(pairs.iter().map(|(key, value)| (key.as_str(), value.as_str()))), filter);
 }
 
-
 #[test]
 fn the_detected_language_of_the_graded_text_is_a_filter() {
     let loaded = dataset();

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{Condition, Dataset, GradeOutcome, GradeRow, ModelInfo, ModelRegistry, Scores};
+use crate::{Condition, Dataset, GradeOutcome, GradeRow, ModelRegistry, Scores};
 
 /// The directory of the other judges' grades, relative to the dataset root.
 pub const JUDGES_DIRECTORY: &str = "grades/judges";
@@ -21,21 +21,9 @@ pub const JUDGES_DIRECTORY: &str = "grades/judges";
 /// judge may take it.
 pub const PANEL: &str = "panel";
 
-/// The study's judge: Claude Sonnet 4.5 on Anthropic's API. Its grades are `grades/*.csv`.
+/// The name of the study's judge, Claude Sonnet 4.5 on Anthropic's API ([`crate::study_judge`]).
+/// Its grades are `grades/*.csv`.
 pub const STUDY_JUDGE: &str = "claude_sonnet_4.5";
-
-/// The study's judge as the registry describes a model.
-pub fn study_judge_info() -> ModelInfo {
-    ModelInfo {
-        name: STUDY_JUDGE.to_owned(),
-        display_name: "Claude Sonnet 4.5".to_owned(),
-        api_model_id: "claude-sonnet-4-5-20250929".to_owned(),
-        provider: "anthropic".to_owned(),
-        provider_route: None,
-        category: crate::ModelCategory::Unassigned,
-        family: Some("anthropic".to_owned()),
-    }
-}
 
 /// The name of a judge other than the study's: also the name of its directory under
 /// [`JUDGES_DIRECTORY`], so it can hold no path separator and cannot be `.`, `..` or [`PANEL`].

@@ -58,7 +58,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use left_behind_shared::{Condition, ModelCategory, ModelInfo, ModelRegistry};
+use left_behind_shared::{Condition, ModelCategory, ModelInfo, ModelRegistry, StudySettings};
 use reqwest::Url;
 
 use crate::dispatch::DispatchPolicy;
@@ -211,6 +211,13 @@ impl RunnerConfig {
             registry.insert(model.info());
         }
         registry
+    }
+
+    /// What the analysis needs of the configuration (the registry and the judge): the study is
+    /// opened with it (`shared::open_study`), here and on the site (`cargo xtask site` writes it into
+    /// the manifest).
+    pub fn study_settings(&self) -> StudySettings {
+        StudySettings { registry: self.registry(), judge: self.judge.info() }
     }
 
     /// Requests in flight per endpoint of `provider`.

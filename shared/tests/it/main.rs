@@ -14,3 +14,4 @@ mod questions;
 mod report;
 mod results;
 mod run_records;
+mod study;

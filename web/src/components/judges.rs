@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use left_behind_shared::{Condition, GradeRow, STUDY_JUDGE, Scores, study_judge_info, verdicts};
+use left_behind_shared::{Condition, GradeRow, STUDY_JUDGE, Scores, study_judge, verdicts};
 use leptos::prelude::*;
 
 use crate::components::total_label;
@@ -65,7 +65,7 @@ pub fn JudgeVerdicts(site: Arc<SiteData>, condition: Condition, model: String, q
 #[component]
 pub fn JudgesTable(site: Arc<SiteData>) -> impl IntoView {
     let dataset = &site.loaded.dataset;
-    let study = study_judge_info();
+    let study = study_judge();
     let rows = dataset
         .judges_rows(STUDY_JUDGE)
         .into_iter()

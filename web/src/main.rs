@@ -5,7 +5,6 @@
 mod app;
 mod components;
 mod data;
-mod graded_by;
 mod markdown;
 mod pages;
 mod timing;

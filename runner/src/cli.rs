@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use left_behind_shared::{Condition, GradingSelection};
+use left_behind_shared::{Condition, GradingSelection, UncertaintySettings};
 
 use crate::data_dir;
 use crate::fetch::{FetchConfig, Source};
@@ -140,6 +140,18 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Print the paper's tables alone: no intervals, contrasts or p-values (and nothing is resampled).
+    #[arg(long)]
+    pub no_intervals: bool,
+    /// Bootstrap resamples and permutation draws per statistic.
+    #[arg(long, value_name = "N", default_value_t = left_behind_shared::uncertainty::DEFAULT_RESAMPLES, value_parser = parse_resamples)]
+    pub resamples: u32,
+    /// Seed of the resampling (any number from 0 to 18446744073709551615): the same seed gives the same intervals.
+    #[arg(long, value_name = "NUMBER", default_value_t = left_behind_shared::uncertainty::DEFAULT_SEED, value_parser = parse_seed)]
+    pub seed: u64,
+    /// The effect (points) for the contrasts' "questions needed to detect it".
+    #[arg(long, value_name = "POINTS", default_value_t = left_behind_shared::DEFAULT_DETECTABLE_EFFECT_PP, value_parser = parse_effect)]
+    pub effect: f64,
 }
 
 impl ReportArgs {
@@ -149,7 +161,35 @@ impl ReportArgs {
             format: self.format,
             out: self.out,
             config_path: self.config.config,
+            uncertainty: (!self.no_intervals).then_some(UncertaintySettings {
+                resamples: self.resamples,
+                seed: self.seed,
+                detectable_effect_pp: self.effect,
+            }),
         })
+    }
+}
+
+fn parse_resamples(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => {
+            Err("0 resamples give no interval; use at least 1 (the default is 10000), or --no-intervals".to_owned())
+        }
+        Ok(resamples) => Ok(resamples),
+        Err(_) => Err(format!("{text:?} is not a whole number of resamples (such as 10000)")),
+    }
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{text:?} is not a seed: a seed is a whole number from 0 to 18446744073709551615"))
+}
+
+fn parse_effect(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(effect) if effect.is_finite() && effect > 0.0 => Ok(effect),
+        _ => Err(format!("{text:?} is not an effect: give a positive number of points (such as 2)")),
     }
 }
 

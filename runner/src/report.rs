@@ -1,13 +1,14 @@
 //! `left-behind report`: the study's analysis (Tables 1 and 2, the model and question-category
-//! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX. All numbers come from `shared`.
+//! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX, each score with its 95% interval and
+//! the paired contrasts with their p-values (unless `--no-intervals`). All numbers come from `shared`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use left_behind_shared::{
-    StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
-    render_text, report_tables, validate,
+    StudyReport, Table, UncertaintySettings, add_uncertainty, compute_report, figure1_svg, headline_lines, render_csv,
+    render_latex_with_headline, render_markdown, render_text, report_tables, validate,
 };
 use serde_json::json;
 
@@ -23,6 +24,8 @@ pub struct ReportConfig {
     pub out: Option<PathBuf>,
     /// `--config`: the models it adds are named and grouped by their configured category.
     pub config_path: Option<PathBuf>,
+    /// How to compute the intervals and contrasts; `None` (`--no-intervals`) prints the paper's tables alone.
+    pub uncertainty: Option<UncertaintySettings>,
 }
 
 /// Figure 1's size in pixels.
@@ -57,7 +60,10 @@ pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
             left_behind_shared::plural(warnings, "warning")
         );
     }
-    let report = compute_report(&dataset.grades, &registry);
+    let mut report = compute_report(&dataset.grades, &registry);
+    if let Some(settings) = &config.uncertainty {
+        add_uncertainty(&mut report, &dataset.grades, &registry, settings);
+    }
     let tables = report_tables(&report, &registry);
     let mut headline = headline_lines(&report);
     // Failed calls are not answers and have no grade; say how many each file holds so a partial run
@@ -120,7 +126,7 @@ fn render(
     Ok(match format {
         ReportFormat::Text => render_text(tables, headline),
         ReportFormat::Markdown => render_markdown(tables, headline),
-        ReportFormat::Latex => render_latex(tables),
+        ReportFormat::Latex => render_latex_with_headline(tables, headline),
         ReportFormat::Csv => tables
             .iter()
             .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))

@@ -20,8 +20,10 @@ mod problem;
 mod question;
 mod registry;
 mod report;
+mod report_uncertainty;
 mod results;
 mod tables;
+pub mod uncertainty;
 mod validate;
 
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
@@ -62,9 +64,15 @@ pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,
 };
+pub use report_uncertainty::{
+    CLUSTER_NOUN, Contrast, ContrastName, ContrastScope, DEFAULT_DETECTABLE_EFFECT_PP, UncertaintyMethod,
+    UncertaintySettings, add_uncertainty, compute_contrasts, entries_interval, format_p_value, p_phrase,
+    score_interval,
+};
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
 pub use tables::{
-    Cell, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
-    render_csv, render_latex, render_markdown, render_text, report_tables,
+    Cell, CellInterval, INTERVAL_NOTE, Table, category_table, condition_table, contrast_table, format_number,
+    group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
+    render_latex_with_headline, render_markdown, render_text, report_tables,
 };
 pub use validate::validate;

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::uncertainty;
 use crate::{
     Cell, Condition, Dataset, GradeRow, ModelRegistry, ResponseKey, Review, ReviewStatus, Scores, Table, plural,
     review_status,
@@ -180,11 +181,12 @@ pub fn krippendorff_alpha(units: &[Vec<u8>], categories: usize, level: AlphaLeve
     (expected > 0.0).then(|| 1.0 - (n - 1.0) * observed / expected)
 }
 
-/// Bootstrap replicates of each kappa interval (fixed, as is the seed: the numbers are reproducible
-/// and the explorer shows the command's).
-pub const KAPPA_BOOTSTRAP_REPLICATES: usize = 2000;
-/// The seed of the kappa bootstrap; each (pair, dimension) derives its own from it and its names.
-pub const KAPPA_BOOTSTRAP_SEED: u64 = 0x1eb3_2026;
+/// Bootstrap replicates of each kappa interval: the report's number of resamples (fixed, as is the
+/// seed, so the numbers are reproducible and the explorer shows the command's).
+pub const KAPPA_BOOTSTRAP_REPLICATES: u32 = uncertainty::DEFAULT_RESAMPLES;
+/// The seed of the kappa bootstrap (the report's); each (pair, dimension) draws from its own stream
+/// of [`uncertainty::StatsRng`], named after the raters and the dimension.
+pub const KAPPA_BOOTSTRAP_SEED: u64 = uncertainty::DEFAULT_SEED;
 
 /// Two raters on one dimension, over the responses both rated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,8 +250,11 @@ pub fn pair_agreement(
     let confusion = confusion_of(pairs.iter().map(|&(_, x, y)| (x, y)), dimension);
     let weighted_kappa = quadratic_weighted_kappa(&confusion);
     let kappa_ci95 = if bootstrap && weighted_kappa.is_some() {
-        let seed = KAPPA_BOOTSTRAP_SEED ^ stable_hash(&[&a.name, &b.name, dimension.key()]);
-        clustered_kappa_interval(&pairs, dimension, seed)
+        let mut rng = uncertainty::StatsRng::stream(
+            KAPPA_BOOTSTRAP_SEED,
+            &format!("agreement/{}/{}/{}", a.name, b.name, dimension.key()),
+        );
+        clustered_kappa_interval(&pairs, dimension, &mut rng)
     } else {
         None
     };
@@ -268,7 +273,11 @@ pub fn pair_agreement(
 
 /// The percentile interval of kappa over bootstrap replicates that draw questions with replacement
 /// (each drawn question brings all its items).
-fn clustered_kappa_interval(pairs: &[(u32, u8, u8)], dimension: Dimension, seed: u64) -> Option<[f64; 2]> {
+fn clustered_kappa_interval(
+    pairs: &[(u32, u8, u8)],
+    dimension: Dimension,
+    rng: &mut uncertainty::StatsRng,
+) -> Option<[f64; 2]> {
     let mut clusters: BTreeMap<u32, Vec<(u8, u8)>> = BTreeMap::new();
     for &(question, a, b) in pairs {
         clusters.entry(question).or_default().push((a, b));
@@ -277,15 +286,13 @@ fn clustered_kappa_interval(pairs: &[(u32, u8, u8)], dimension: Dimension, seed:
     if clusters.len() < 2 {
         return None;
     }
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut kappas = Vec::with_capacity(KAPPA_BOOTSTRAP_REPLICATES);
+    let mut kappas = Vec::with_capacity(KAPPA_BOOTSTRAP_REPLICATES as usize);
     let size = usize::from(dimension.max()) + 1;
     let mut confusion = vec![vec![0u64; size]; size];
     for _ in 0..KAPPA_BOOTSTRAP_REPLICATES {
         confusion.iter_mut().flatten().for_each(|count| *count = 0);
         for _ in 0..clusters.len() {
-            // u32, not usize: the draws must be the same in the 32-bit browser and natively.
-            for &(a, b) in &clusters[rng.u32(..clusters.len() as u32) as usize] {
+            for &(a, b) in &clusters[rng.below(clusters.len() as u32) as usize] {
                 confusion[usize::from(a)][usize::from(b)] += 1;
             }
         }
@@ -294,32 +301,11 @@ fn clustered_kappa_interval(pairs: &[(u32, u8, u8)], dimension: Dimension, seed:
         }
     }
     // An interval from a minority of replicates would describe a different population.
-    if kappas.len() * 2 < KAPPA_BOOTSTRAP_REPLICATES {
+    if kappas.len() * 2 < KAPPA_BOOTSTRAP_REPLICATES as usize {
         return None;
     }
     kappas.sort_by(f64::total_cmp);
-    Some([percentile(&kappas, 0.025), percentile(&kappas, 0.975)])
-}
-
-/// Linear interpolation between order statistics (R's type 7) of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let position = p * (sorted.len() - 1) as f64;
-    let low = position.floor() as usize;
-    let high = position.ceil() as usize;
-    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
-}
-
-/// FNV-1a over the parts (with a separator): a seed that depends on names only, not on the order in
-/// which pairs are computed.
-fn stable_hash(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
+    Some([uncertainty::percentile(&kappas, 0.025), uncertainty::percentile(&kappas, 0.975)])
 }
 
 /// Krippendorff's alpha (ordinal) across raters on one dimension.

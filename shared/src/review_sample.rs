@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::uncertainty::StatsRng;
 use crate::{Dataset, ResponseEntry};
 
 /// What the sample is stratified by.
@@ -40,8 +41,8 @@ impl Strata {
 }
 
 /// Draws up to `k` entries with a response from each stratum, reproducibly from `seed`. Returns
-/// indices into `entries`, in list order. Each stratum draws from a generator seeded by `seed` and the
-/// stratum's name, so adding a model to the dataset does not change the other strata's draws.
+/// indices into `entries`, in list order. Each stratum draws from its own [`StatsRng`] stream (`seed`
+/// and the stratum's name), so adding a model to the dataset does not change the other strata's draws.
 pub fn stratified_sample(
     entries: &[ResponseEntry],
     dataset: &Dataset,
@@ -62,22 +63,17 @@ pub fn stratified_sample(
     }
     let mut sample = Vec::new();
     for (name, mut members) in groups {
-        let mut rng = fastrand::Rng::with_seed(seed ^ fnv1a(name.as_bytes()));
+        let mut rng = StatsRng::stream(seed, &format!("review-sample/{name}"));
         // A partial Fisher-Yates shuffle: the first k places are a uniform draw without replacement.
         let take = k.min(members.len());
         for place in 0..take {
-            // u32, not usize: the same draw in the 32-bit browser as natively.
-            let pick = rng.u32(place as u32..members.len() as u32) as usize;
+            let pick = place + rng.below((members.len() - place) as u32) as usize;
             members.swap(place, pick);
         }
         sample.extend_from_slice(&members[..take]);
     }
     sample.sort_unstable();
     sample
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The list the review queue walks: the responses list's filter, or a seeded stratified sample.

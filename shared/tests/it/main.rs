@@ -17,3 +17,4 @@ mod results;
 mod review;
 mod run_records;
 mod study;
+mod uncertainty;

@@ -202,6 +202,7 @@ fn main() {
             mode: RunMode::Missing,
             action: RunAction::Call,
             show_progress: false,
+            batch: None,
         })
         .unwrap();
         let wall = started.elapsed().as_secs_f64();

@@ -186,6 +186,74 @@ pub struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// Batch mode, shared by `run` and `grade`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Send the calls of models whose provider has a batch API (OpenAI, Anthropic, Google) as batches, at about half
+    /// the price and within 24 hours; the others are called live. Open batches of earlier commands are collected.
+    #[arg(long)]
+    pub batch: bool,
+    /// With --batch: list the open batches with their state and counts, and exit.
+    #[arg(long, requires = "batch", conflicts_with = "cancel")]
+    pub status: bool,
+    /// With --batch: cancel the open batches (what finished is collected by the next --batch command; the rest is
+    /// asked again).
+    #[arg(long, requires = "batch")]
+    pub cancel: bool,
+    /// With --batch: wait at most this long for batches (90s, 30m, 2h); a later command collects the rest. Default:
+    /// until they end.
+    #[arg(long, value_name = "DURATION", requires = "batch", value_parser = parse_wait)]
+    pub batch_wait: Option<std::time::Duration>,
+    /// With --batch: seconds between the first polls of a batch; later polls back off to every 10 minutes.
+    #[arg(long, value_name = "SECONDS", requires = "batch", value_parser = parse_seconds, default_value = "30")]
+    pub batch_poll: std::time::Duration,
+}
+
+impl BatchArgs {
+    /// The batch options, if `--batch` was given.
+    pub fn options(&self) -> Option<crate::batch::answers::BatchOptions> {
+        use crate::batch::collect::PollPolicy;
+        self.batch.then(|| crate::batch::answers::BatchOptions {
+            poll: PollPolicy {
+                first_interval: self.batch_poll,
+                max_interval: PollPolicy::DEFAULT_MAX_INTERVAL.max(self.batch_poll),
+                wait: self.batch_wait,
+            },
+        })
+    }
+}
+
+/// `90`, `90s`, `30m`, `2h`.
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((index, _)) => (&text[..index], &text[index..]),
+        None => (text, "s"),
+    };
+    let multiplier = match unit {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("{text:?}: use seconds, minutes or hours, such as 90s, 30m or 2h")),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a duration such as 90s, 30m or 2h"))?;
+    if !(value.is_finite() && value >= 0.0) {
+        return Err(format!("{text:?} is not a duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(value * multiplier))
+}
+
+/// A positive number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("{text:?}: the interval must be above 0 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 /// `7` or `10-12`.
@@ -218,10 +286,12 @@ impl RunArgs {
             (false, true) => RunMode::RetryErrors,
             (false, false) => RunMode::Missing,
         };
-        let action = match (self.list, self.dry_run) {
-            (true, _) => RunAction::List,
-            (false, true) => RunAction::DryRun,
-            (false, false) => RunAction::Call,
+        let action = match (self.list, self.dry_run, self.batch.status, self.batch.cancel) {
+            (_, _, true, _) => RunAction::BatchStatus,
+            (_, _, _, true) => RunAction::BatchCancel,
+            (true, _, _, _) => RunAction::List,
+            (false, true, _, _) => RunAction::DryRun,
+            (false, false, _, _) => RunAction::Call,
         };
         Ok(RunConfig {
             data_dir: self.data.resolve()?,
@@ -230,6 +300,7 @@ impl RunArgs {
             mode,
             action,
             show_progress: !self.no_progress,
+            batch: self.batch.options(),
         })
     }
 }
@@ -267,6 +338,8 @@ pub struct GradeArgs {
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
 impl GradeArgs {
@@ -284,6 +357,12 @@ impl GradeArgs {
             selection: GradingSelection { conditions, models, force: self.force },
             dry_run: self.dry_run,
             show_progress: !self.no_progress,
+            batch: self.batch.options(),
+            batch_query: match (self.batch.status, self.batch.cancel) {
+                (true, _) => Some(crate::grade::BatchQuery::Status),
+                (_, true) => Some(crate::grade::BatchQuery::Cancel),
+                _ => None,
+            },
         })
     }
 }

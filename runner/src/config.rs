@@ -34,6 +34,9 @@
 //!
 //! [models."gpt_5.2"]            # a built-in model: only the fields given change
 //! concurrency = 2
+//! price_input_per_mtok = 1.75   # US dollars per million tokens, for cost estimates
+//! price_output_per_mtok = 14.0  # (the built-in models have documented defaults)
+//! batch_discount = 0.5          # the fraction batch mode takes off
 //!
 //! [conditions.C2]
 //! system_prompt = "..."         # "" sends none
@@ -128,6 +131,9 @@ pub struct ModelEntry {
     pub temperature: Option<f32>,
     /// Requests in flight for this model alone, on top of its provider's limit.
     pub concurrency: Option<usize>,
+    /// Prices the file sets (`price_input_per_mtok`, `price_output_per_mtok`, `batch_discount`);
+    /// unset ones come from [`crate::cost`]'s documented defaults for the built-in models.
+    pub pricing: PriceOverrides,
     /// One of the study's eight (possibly with fields changed by the file).
     pub built_in: bool,
     /// For `provider = "local"`: the GGUF file and how to run it.
@@ -157,6 +163,25 @@ impl ModelEntry {
             let _ = url.set_password(Some("redacted"));
         }
         url.as_str().trim_end_matches('/').to_owned()
+    }
+}
+
+/// The prices a configuration file sets for a model, in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PriceOverrides {
+    pub input_per_mtok: Option<f64>,
+    pub output_per_mtok: Option<f64>,
+    /// The fraction batch mode takes off (0.5: half the price).
+    pub batch_discount: Option<f64>,
+}
+
+impl PriceOverrides {
+    fn over(self, base: PriceOverrides) -> PriceOverrides {
+        PriceOverrides {
+            input_per_mtok: self.input_per_mtok.or(base.input_per_mtok),
+            output_per_mtok: self.output_per_mtok.or(base.output_per_mtok),
+            batch_discount: self.batch_discount.or(base.batch_discount),
+        }
     }
 }
 
@@ -325,6 +350,9 @@ struct ModelSection {
     max_tokens: Option<u32>,
     temperature: Option<f32>,
     concurrency: Option<usize>,
+    price_input_per_mtok: Option<f64>,
+    price_output_per_mtok: Option<f64>,
+    batch_discount: Option<f64>,
     // provider = "local" only:
     model_path: Option<String>,
     url: Option<String>,
@@ -339,6 +367,14 @@ struct ModelSection {
 }
 
 impl ModelSection {
+    fn pricing(&self) -> PriceOverrides {
+        PriceOverrides {
+            input_per_mtok: self.price_input_per_mtok,
+            output_per_mtok: self.price_output_per_mtok,
+            batch_discount: self.batch_discount,
+        }
+    }
+
     /// The local-only fields that are set, by name.
     fn local_fields(&self) -> Vec<&'static str> {
         [
@@ -527,6 +563,7 @@ fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<String>) -> any
         max_tokens: DEFAULT_MAX_TOKENS,
         temperature: None,
         concurrency: None,
+        pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
     })
@@ -549,6 +586,7 @@ fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEn
         max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
         temperature: Some(DEFAULT_JUDGE_TEMPERATURE),
         concurrency: None,
+        pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
     })
@@ -592,6 +630,21 @@ fn check_numbers(section: &ModelSection) -> anyhow::Result<()> {
     }
     if section.concurrency == Some(0) {
         anyhow::bail!("concurrency must be at least 1");
+    }
+    for (field, price) in [
+        ("price_input_per_mtok", section.price_input_per_mtok),
+        ("price_output_per_mtok", section.price_output_per_mtok),
+    ] {
+        if let Some(price) = price
+            && !(price.is_finite() && price >= 0.0)
+        {
+            anyhow::bail!("{field} must be a price in US dollars per million tokens (0 or more)");
+        }
+    }
+    if let Some(discount) = section.batch_discount
+        && !(discount.is_finite() && (0.0..1.0).contains(&discount))
+    {
+        anyhow::bail!("batch_discount must be the fraction batch mode takes off, from 0 up to (not including) 1, such as 0.5");
     }
     if let Some(temperature) = section.temperature
         && !(temperature.is_finite() && (0.0..=2.0).contains(&temperature))
@@ -640,6 +693,7 @@ fn new_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: section.concurrency,
+        pricing: section.pricing(),
         built_in: false,
         local: None,
     })
@@ -757,6 +811,7 @@ fn new_local_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: None,
+        pricing: section.pricing(),
         built_in: false,
         local: Some(LocalModelSettings {
             model_path,
@@ -814,5 +869,6 @@ fn apply_section(
     entry.max_tokens = section.max_tokens.unwrap_or(entry.max_tokens);
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
+    entry.pricing = section.pricing().over(entry.pricing);
     Ok(entry)
 }

@@ -25,6 +25,7 @@ use left_behind_shared::{
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::batch::{self, answers::BatchOptions, record::BatchWork};
 use crate::config::{self, ModelEntry, RunnerConfig};
 use crate::data_dir::read_usable_dataset;
 use crate::data_lock::{self, Work};
@@ -49,6 +50,17 @@ pub struct GradeConfig {
     /// Count what needs grading; call nothing.
     pub dry_run: bool,
     pub show_progress: bool,
+    /// `--batch`: the judge's calls go out as batches when its provider has a batch API.
+    pub batch: Option<BatchOptions>,
+    /// `--batch --status` or `--batch --cancel`: about the open grading batches only.
+    pub batch_query: Option<BatchQuery>,
+}
+
+/// What `--batch --status` and `--batch --cancel` ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchQuery {
+    Status,
+    Cancel,
 }
 
 /// Exit code of a grading stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -57,6 +69,10 @@ const INTERRUPTED: u8 = 130;
 pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
     tracing::info!("configuration: {}", settings.source);
+    if let Some(query) = config.batch_query {
+        let cancel = query == BatchQuery::Cancel;
+        return batch::answers::status_or_cancel(&config.data_dir, &settings, BatchWork::Grade, cancel);
+    }
     let judge = settings.judge(config.judge.as_deref())?.clone();
     let registry = settings.registry();
     // Held until the grades are saved, from before the dataset (with its grades) is read.
@@ -64,12 +80,53 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let loaded = read_usable_dataset(&config.data_dir, &registry)?;
     let dataset = &loaded.dataset;
     check_selected_models(dataset, &config.selection)?;
-    let plan = plan_grading(dataset, &registry, &config.selection);
+    let mut plan = plan_grading(dataset, &registry, &config.selection);
+    // Judgments carried by open batches are paid for: never asked again while their batch is open.
+    let open = batch::record::list_open(&config.data_dir, BatchWork::Grade)?;
+    let before = plan.tasks.len();
+    plan.tasks.retain(|task| {
+        !open.iter().any(|batch| {
+            batch.record.requests.iter().any(|request| {
+                request.condition == task.condition
+                    && request.model == task.model
+                    && request.question_id == task.response.question_id
+            })
+        })
+    });
+    let in_open = before - plan.tasks.len();
+    if in_open > 0 && config.batch.is_none() {
+        println!(
+            "note: {in_open} of the selected responses are being graded in open batches and are not graded again; \
+             `grade --batch` collects them (`grade --batch --status` lists them)"
+        );
+    }
     let keys = KeySource::from_environment(&crate::run::dotenv_candidates(&config.data_dir))?;
     let resolved_keys =
         resolve_keys(&[&judge], &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
+    // The judge is asked at temperature 0 unless its entry says otherwise, where the model takes one.
+    let asked = ModelEntry { temperature: judge.temperature.or(Some(config::DEFAULT_JUDGE_TEMPERATURE)), ..judge.clone() };
+    if !plan.tasks.is_empty() {
+        for note in crate::run::parameter_notes([&asked]) {
+            println!("{note}");
+        }
+    }
     if config.dry_run {
         print!("{}", describe_plan(&plan, &judge, &settings));
+        if let Some(sheet) = &dataset.answer_sheet
+            && !plan.tasks.is_empty()
+        {
+            let system = judge_system_prompt(sheet, &dataset.questions);
+            let messages: Vec<String> =
+                plan.tasks.iter().map(|task| Judgment::new(task, dataset).user_message).collect();
+            let calls: Vec<crate::cost::PlannedCall<'_>> = messages
+                .iter()
+                .map(|message| crate::cost::PlannedCall { system: Some(&system), user: message })
+                .collect();
+            let batchable = batch::BatchApi::for_provider(judge.provider).is_some();
+            let observed = observed_judge_output(&config.data_dir);
+            let estimate = crate::cost::estimate(&asked, &calls, true, observed, batchable);
+            print!("{}", crate::cost::describe_estimates(&[estimate]));
+        }
         if !plan.tasks.is_empty() {
             if dataset.answer_sheet.is_none() {
                 println!("note: a real run would stop here: {}", no_answer_sheet(&config));
@@ -80,7 +137,8 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if plan.tasks.is_empty() {
+    let collect_open = config.batch.is_some() && !open.is_empty();
+    if plan.tasks.is_empty() && !collect_open {
         println!("{}", nothing_to_do(&plan));
         return Ok(ExitCode::SUCCESS);
     }
@@ -88,6 +146,26 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
     let key = resolved_keys.remove(&judge.name).flatten();
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
+    if let Some(options) = config.batch {
+        if batch::BatchApi::for_provider(judge.provider).is_some() {
+            let judgments: Vec<Judgment> = plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
+            let setup = batch::judgments::BatchJudge { entry: &judge, key, system_prompt };
+            return batch::judgments::grade_batched(
+                judgments,
+                open,
+                dataset,
+                &registry,
+                setup,
+                &config.data_dir,
+                options,
+                settings.dispatch.max_in_flight,
+            );
+        }
+        println!(
+            "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
+            judge.name, judge.provider
+        );
+    }
     let judge = JudgeSetup { entry: &judge, key, system_prompt };
     let summary = make_judgments(&plan, dataset, &settings, judge, &config)?;
     println!("{}", summary.describe());
@@ -95,6 +173,18 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(INTERRUPTED));
     }
     Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The mean length in tokens of the judge's earlier answers in the audit logs, if there are any.
+fn observed_judge_output(data_dir: &std::path::Path) -> Option<u64> {
+    let mut outputs = Vec::new();
+    for condition in Condition::ALL {
+        let path = data_dir.join(left_behind_shared::judgments_path(condition));
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let (records, _) = left_behind_shared::parse_judgments(&text, &path.display().to_string());
+        outputs.extend(records.into_iter().filter_map(|record| record.raw_output));
+    }
+    crate::cost::observed_output(outputs.iter().map(|output| (output.as_str(), None)))
 }
 
 fn no_answer_sheet(config: &GradeConfig) -> String {

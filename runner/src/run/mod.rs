@@ -19,12 +19,14 @@ use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::{self, RunnerConfig};
+use crate::batch::{self, answers::BatchOptions, record::BatchWork};
+use crate::config::{self, ModelEntry, RunnerConfig};
 use crate::data_lock::{self, Work};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::{ModelClient, resolve_keys};
 use crate::progress::Progress;
+use crate::providers::parameters::{SentParameters, accepted_parameters, temperature_note};
 use crate::providers::{self, SystemPrompt};
 use crate::secrets::KeySource;
 pub use plan::{FilePlan, Plan, RunMode, Selection};
@@ -40,6 +42,8 @@ pub struct RunConfig {
     pub mode: RunMode,
     pub action: RunAction,
     pub show_progress: bool,
+    /// `--batch`: batch-capable providers' calls go out as batches.
+    pub batch: Option<BatchOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +54,10 @@ pub enum RunAction {
     DryRun,
     /// Print models, providers, conditions and the call count (`--list`).
     List,
+    /// List the open batches with their state and counts (`--batch --status`).
+    BatchStatus,
+    /// Cancel the open batches (`--batch --cancel`).
+    BatchCancel,
 }
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -58,20 +66,39 @@ const INTERRUPTED: u8 = 130;
 pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
     let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
     tracing::info!("configuration: {}", settings.source);
-    if config.action == RunAction::List {
-        return list(&settings, &config);
+    match config.action {
+        RunAction::List => return list(&settings, &config),
+        RunAction::BatchStatus | RunAction::BatchCancel => {
+            let cancel = config.action == RunAction::BatchCancel;
+            return batch::answers::status_or_cancel(&config.data_dir, &settings, BatchWork::Run, cancel);
+        }
+        RunAction::Call | RunAction::DryRun => {}
     }
     // Held until the calls are made and saved, from before the plan (what is still to do).
     let _lock = match config.action {
         RunAction::Call => data_lock::acquire_if_present(&config.data_dir, Work::Run)?,
-        RunAction::DryRun | RunAction::List => None,
+        _ => None,
     };
     let questions = plan::read_questions(&config.data_dir)?;
-    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
+    let mut plan = plan::build(&settings, &config.data_dir, questions.clone(), &config.selection, config.mode)?;
+    // Calls carried by open batches are paid for: never asked again while their batch is open. A
+    // record that cannot be read stops everything here, before anything is submitted.
+    let open = batch::record::list_open(&config.data_dir, BatchWork::Run)?;
+    let in_open = batch::answers::set_aside_open(&mut plan, &open);
+    if in_open > 0 && config.batch.is_none() {
+        println!(
+            "note: {in_open} of the selected calls are in open batches and are not asked again; `run --batch` \
+             collects them (`run --batch --status` lists them)"
+        );
+    }
     let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
     let resolved_keys = resolve_keys(&plan.models_to_call(), &keys);
+    for note in parameter_notes(plan.models_to_call()) {
+        println!("{note}");
+    }
     if config.action == RunAction::DryRun {
         print!("{}", describe_plan(&plan, &settings));
+        print!("{}", crate::cost::describe_estimates(&estimate(&plan, &settings)));
         if let Err(missing) = resolved_keys {
             println!("note: a real run would stop here: {missing}");
         }
@@ -84,12 +111,19 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(options) = config.batch
+        && (plan.pending_calls() > 0 || !open.is_empty())
+    {
+        return batch::answers::run_batched(plan, open, &settings, &config, options, &questions);
+    }
     if plan.pending_calls() == 0 {
         println!("{}", nothing_to_do(&plan));
         return Ok(ExitCode::SUCCESS);
     }
     let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
     println!("{}", summary.describe());
+    let usage = summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
+    print!("{}", crate::cost::describe_actual(&plan.models.iter().collect::<Vec<_>>(), &usage));
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
     }
@@ -102,7 +136,8 @@ pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
     let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
     let _lock = data_lock::acquire_if_present(&config.data_dir, Work::Run)?;
     let questions = plan::read_questions(&config.data_dir)?;
-    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
+    let mut plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
+    batch::answers::set_aside_open(&mut plan, &batch::record::list_open(&config.data_dir, BatchWork::Run)?);
     let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
     let resolved_keys = resolve_keys(&plan.models_to_call(), &keys).map_err(anyhow::Error::new)?;
     make_calls(&plan, &settings, resolved_keys, config.show_progress)
@@ -117,18 +152,28 @@ fn make_calls(
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
     block_on_interruptible(|cancel, cancelled| async move {
-        let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
-        let mut clients = BTreeMap::new();
-        for model in plan.models_to_call() {
-            let key = resolved_keys.get(&model.name).cloned().flatten();
-            clients.insert(
-                model.name.clone(),
-                Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?),
-            );
-        }
-        execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await
+        call_live(plan, settings, &resolved_keys, http, (cancel, cancelled), show_progress).await
     })
+}
+
+/// Makes the plan's pending calls live, on the runtime the caller runs (`run`, or `run --batch`
+/// for the models without a batch API).
+pub(crate) async fn call_live(
+    plan: &Plan,
+    settings: &RunnerConfig,
+    resolved_keys: &BTreeMap<String, Option<crate::secrets::Secret>>,
+    http: reqwest::Client,
+    stop: (Arc<watch::Sender<bool>>, watch::Receiver<bool>),
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
+    let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
+    let mut clients = BTreeMap::new();
+    for model in plan.models_to_call() {
+        let key = resolved_keys.get(&model.name).cloned().flatten();
+        clients.insert(model.name.clone(), Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?));
+    }
+    execute(plan, settings, &clients, dispatcher, stop, show_progress).await
 }
 
 /// `.env` in the current directory, then in the dataset directory.
@@ -143,6 +188,8 @@ pub(crate) fn dotenv_candidates(data_dir: &std::path::Path) -> Vec<PathBuf> {
 pub struct Summary {
     pub planned: usize,
     pub answered: usize,
+    /// Tokens the APIs reported, per model.
+    pub usage: BTreeMap<String, left_behind_shared::TokenUsage>,
     /// (results file, question id, message)
     pub failed: Vec<(String, u32, String)>,
     pub interrupted: bool,
@@ -215,7 +262,7 @@ async fn execute(
                     outcome = job.call(&dispatcher) => outcome,
                 };
                 let result = match &outcome {
-                    Recorded::Answer(_) => CallResult::Answered,
+                    Recorded::Answer(answer) => CallResult::Answered(job.client.entry.name.clone(), answer.usage.clone()),
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
                         CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
@@ -237,7 +284,12 @@ async fn execute(
     let mut cancelled_watch = cancelled.clone();
     while let Some(joined) = calls.join_next().await {
         match joined.context("a call task failed")? {
-            CallResult::Answered => summary.answered += 1,
+            CallResult::Answered(model, usage) => {
+                summary.answered += 1;
+                if let Some(usage) = usage {
+                    batch::answers::add_usage(summary.usage.entry(model).or_default(), &usage);
+                }
+            }
             CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
             CallResult::Cancelled => summary.interrupted = true,
         }
@@ -260,7 +312,7 @@ async fn execute(
 }
 
 enum CallResult {
-    Answered,
+    Answered(String, Option<left_behind_shared::TokenUsage>),
     Failed(String, u32, String),
     Cancelled,
 }
@@ -279,6 +331,7 @@ impl Job {
         let language = self.condition.language();
         let text = self.question.text(language).to_owned();
         let request = self.client.request(self.system_prompt.clone().map(SystemPrompt::new), text.clone());
+        let (request, sent) = self.client.fit(&request);
         let outcome = self.client.complete(dispatcher, &request).await;
         let model = &self.client.entry.name;
         match outcome.result {
@@ -305,7 +358,7 @@ impl Job {
                     api_model_id: Some(self.client.provider().wire_model_id().to_owned()),
                     served_model: completion.served_model,
                     answered_at: Some(crate::clock::now_utc()),
-                    extra: completion.record_fields,
+                    extra: with_parameters(completion.record_fields, &sent),
                 })
             }
             Err(error) => {
@@ -331,15 +384,78 @@ impl Job {
     }
 }
 
+/// The cost estimate of the plan's pending calls, per model: prompts from the questions and system
+/// prompts, output from the model's earlier answers (else all earlier answers of the selection,
+/// else its `max_tokens`).
+pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelEstimate> {
+    use crate::cost::{PlannedCall, observed_output};
+    let answers_of = |model: Option<&str>| {
+        observed_output(
+            plan.files
+                .iter()
+                .filter(|file| model.is_none_or(|model| file.model.name == model))
+                .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
+                .map(|response| (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))),
+        )
+    };
+    let everyone = answers_of(None);
+    plan.models_to_call()
+        .into_iter()
+        .map(|model| {
+            let mut calls = Vec::new();
+            for file in plan.files.iter().filter(|file| file.model.name == model.name) {
+                let system = settings.condition(file.condition).system_prompt.as_deref();
+                for &question_id in &file.pending {
+                    calls.push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
+                }
+            }
+            let own = answers_of(Some(&model.name));
+            let batchable = batch::BatchApi::for_provider(model.provider).is_some();
+            let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
+            if own.is_none() && everyone.is_some() {
+                estimate.output_basis = "observed, other models".to_owned();
+            }
+            estimate
+        })
+        .collect()
+}
+
+/// An answer's extra fields with the parameters sent beside the prompt (`parameters`).
+pub(crate) fn with_parameters(
+    mut fields: serde_json::Map<String, serde_json::Value>,
+    sent: &SentParameters,
+) -> serde_json::Map<String, serde_json::Value> {
+    fields.insert("parameters".to_owned(), sent.to_json());
+    fields
+}
+
+/// The notes printed once per command: models asked without their configured temperature.
+pub(crate) fn parameter_notes<'a>(models: impl IntoIterator<Item = &'a ModelEntry>) -> Vec<String> {
+    models
+        .into_iter()
+        .filter_map(|model| {
+            let temperature = model.temperature?;
+            let accepted = accepted_parameters(model.provider, &model.model_id);
+            (!accepted.temperature)
+                .then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
+        })
+        .collect()
+}
+
 fn new_results_file(file: &FilePlan, settings: &RunnerConfig) -> ResultsFile {
+    new_results_file_for(file.condition, &file.model, settings)
+}
+
+/// A results file of `model` under `condition` with no answers yet.
+pub(crate) fn new_results_file_for(condition: Condition, model: &ModelEntry, settings: &RunnerConfig) -> ResultsFile {
     let now = crate::clock::now_utc();
     ResultsFile {
-        model: file.model.name.clone(),
-        model_id: file.model.model_id.clone(),
-        condition: file.condition,
-        condition_description: file.condition.description().to_owned(),
-        language: file.condition.language(),
-        system_prompt_used: settings.condition(file.condition).system_prompt.clone(),
+        model: model.name.clone(),
+        model_id: model.model_id.clone(),
+        condition,
+        condition_description: condition.description().to_owned(),
+        language: condition.language(),
+        system_prompt_used: settings.condition(condition).system_prompt.clone(),
         started_at: now.clone(),
         responses: Vec::new(),
         errors: Vec::new(),

@@ -208,7 +208,8 @@ pub struct BatchArgs {
     /// until they end.
     #[arg(long, value_name = "DURATION", requires = "batch", value_parser = parse_wait)]
     pub batch_wait: Option<std::time::Duration>,
-    /// With --batch: seconds between the first polls of a batch; later polls back off to every 10 minutes.
+    /// With --batch: seconds between the first polls of a batch; later polls back off to 20 times that (every 10
+    /// minutes by default).
     #[arg(long, value_name = "SECONDS", requires = "batch", value_parser = parse_seconds, default_value = "30")]
     pub batch_poll: std::time::Duration,
 }
@@ -220,7 +221,7 @@ impl BatchArgs {
         self.batch.then(|| crate::batch::answers::BatchOptions {
             poll: PollPolicy {
                 first_interval: self.batch_poll,
-                max_interval: PollPolicy::DEFAULT_MAX_INTERVAL.max(self.batch_poll),
+                max_interval: self.batch_poll * 20,
                 wait: self.batch_wait,
             },
         })

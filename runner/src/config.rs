@@ -644,7 +644,9 @@ fn check_numbers(section: &ModelSection) -> anyhow::Result<()> {
     if let Some(discount) = section.batch_discount
         && !(discount.is_finite() && (0.0..1.0).contains(&discount))
     {
-        anyhow::bail!("batch_discount must be the fraction batch mode takes off, from 0 up to (not including) 1, such as 0.5");
+        anyhow::bail!(
+            "batch_discount must be the fraction batch mode takes off, from 0 up to (not including) 1, such as 0.5"
+        );
     }
     if let Some(temperature) = section.temperature
         && !(temperature.is_finite() && (0.0..=2.0).contains(&temperature))
@@ -666,6 +668,7 @@ fn new_entry(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
+    let pricing = section.pricing();
     let provider_key = section
         .provider
         .as_deref()
@@ -693,7 +696,7 @@ fn new_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: section.concurrency,
-        pricing: section.pricing(),
+        pricing,
         built_in: false,
         local: None,
     })
@@ -715,6 +718,7 @@ fn new_local_entry(
     config_dir: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ModelEntry> {
+    let pricing = section.pricing();
     for (field, set) in [
         ("base_url", section.base_url.is_some()),
         ("api_key_env", section.api_key_env.is_some()),
@@ -811,7 +815,7 @@ fn new_local_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: None,
-        pricing: section.pricing(),
+        pricing,
         built_in: false,
         local: Some(LocalModelSettings {
             model_path,
@@ -836,6 +840,7 @@ fn apply_section(
 ) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
     check_no_local_fields(&section, entry.provider)?;
+    let pricing = section.pricing();
     let mut provider_changed = false;
     if let Some(key) = &section.provider {
         let provider = ProviderKind::from_key(key).with_context(|| format!("unknown provider {key:?}"))?;
@@ -869,6 +874,6 @@ fn apply_section(
     entry.max_tokens = section.max_tokens.unwrap_or(entry.max_tokens);
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
-    entry.pricing = section.pricing().over(entry.pricing);
+    entry.pricing = pricing.over(entry.pricing);
     Ok(entry)
 }

@@ -168,7 +168,11 @@ pub fn describe_estimates(estimates: &[ModelEstimate]) -> String {
         "total: {} live, {} with --batch{}\n",
         dollars(live_total),
         dollars(batch_total),
-        if priced { "" } else { " (models without a price left out: set price_input_per_mtok and price_output_per_mtok)" }
+        if priced {
+            ""
+        } else {
+            " (models without a price left out: set price_input_per_mtok and price_output_per_mtok)"
+        }
     ));
     text
 }
@@ -182,7 +186,9 @@ pub fn describe_actual(models: &[&ModelEntry], usage: &BTreeMap<String, (TokenUs
             .iter()
             .find(|model| model.name == *name)
             .and_then(|model| prices(model))
-            .map(|prices| format!(", {}{}", dollars(tokens.cost(&prices, *batch)), if *batch { " at batch prices" } else { "" }))
+            .map(|prices| {
+                format!(", {}{}", dollars(tokens.cost(&prices, *batch)), if *batch { " at batch prices" } else { "" })
+            })
             .unwrap_or_default();
         text.push_str(&format!(
             "tokens: {name}: {} in ({} cached), {} out{cost}\n",

@@ -101,11 +101,13 @@ pub fn run_batched(
         );
     }
     for model in &batch_models {
-        let calls: usize = plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
+        let calls: usize =
+            plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
         println!("batch: {} ({} {}): {calls} calls", model.name, model.provider, model.model_id);
     }
     for model in &live_models {
-        let calls: usize = plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
+        let calls: usize =
+            plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
         println!("live:  {} ({} {}): {calls} calls", model.name, model.provider, model.model_id);
     }
     for batch in &open {
@@ -135,6 +137,7 @@ pub fn run_batched(
             .collect(),
         ..plan.clone()
     };
+    let (plan, live_plan, resolved, batch_models) = (&plan, &live_plan, &resolved, &batch_models);
     let outcome = block_on_interruptible(|stop, stopped| async move {
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
         // One writer per results file that batches answer into.
@@ -180,23 +183,17 @@ pub fn run_batched(
         let mut tracked = Vec::new();
         for batch in open {
             let entry = callers(settings, std::slice::from_ref(&batch))?[0];
-            let client = client_of(entry).with_context(|| format!("{}: {} has no batch API", batch.path.display(), entry.provider))?;
+            let client = client_of(entry)
+                .with_context(|| format!("{}: {} has no batch API", batch.path.display(), entry.provider))?;
             tracked.push(Tracked { open: batch, client });
         }
         let mut refused = Vec::new();
-        for model in &batch_models {
+        for model in batch_models {
             let client = client_of(model).expect("batch models have a batch API");
-            let (requests, sent) = answer_requests(&plan, model, settings);
-            let submitted = collect::submit(
-                &config.data_dir,
-                BatchWork::Run,
-                model,
-                client,
-                requests,
-                sent.to_json(),
-                None,
-            )
-            .await?;
+            let (requests, sent) = answer_requests(plan, model, settings);
+            let submitted =
+                collect::submit(&config.data_dir, BatchWork::Run, model, client, requests, sent.to_json(), None)
+                    .await?;
             for batch in &submitted.tracked {
                 println!(
                     "submitted: {} ({}) batch {}: {} calls; record {}",
@@ -215,12 +212,17 @@ pub fn run_batched(
         let deliver = {
             let writers = writers.clone();
             let questions: BTreeMap<u32, Question> = questions.iter().map(|q| (q.id, q.clone())).collect();
-            let models: BTreeMap<String, String> = settings.models.iter().map(|m| (m.name.clone(), m.model_id.clone())).collect();
+            let models: BTreeMap<String, String> =
+                settings.models.iter().map(|m| (m.name.clone(), m.model_id.clone())).collect();
             let tally = tally.clone();
             let key = resolved.values().flatten().cloned().collect::<Vec<Secret>>();
             Arc::new(move |delivered: Delivered| {
                 let Some(question) = questions.get(&delivered.request.question_id) else {
-                    tracing::warn!("batch {}: question {} is no longer in questions.json", delivered.batch_id, delivered.request.question_id);
+                    tracing::warn!(
+                        "batch {}: question {} is no longer in questions.json",
+                        delivered.batch_id,
+                        delivered.request.question_id
+                    );
                     return;
                 };
                 let model_id = models.get(&delivered.request.model).cloned().unwrap_or_default();
@@ -235,9 +237,16 @@ pub fn run_batched(
             if live_plan.pending_calls() == 0 {
                 return Ok(None);
             }
-            crate::run::call_live(&live_plan, settings, &resolved, http.clone(), (stop.clone(), stopped.clone()), config.show_progress)
-                .await
-                .map(Some)
+            crate::run::call_live(
+                live_plan,
+                settings,
+                resolved,
+                http.clone(),
+                (stop.clone(), stopped.clone()),
+                config.show_progress,
+            )
+            .await
+            .map(Some)
         };
         let (live_summary, followed) = tokio::join!(live, collect::follow(tracked, policy, stopped.clone(), deliver));
         drop(writers);
@@ -249,12 +258,23 @@ pub fn run_batched(
     let live_summary = live_summary?;
     if let Some(summary) = &live_summary {
         println!("live: {}", summary.describe());
-        let usage = summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
+        let usage: BTreeMap<_, _> =
+            summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
         print!("{}", crate::cost::describe_actual(&settings.models.iter().collect::<Vec<_>>(), &usage));
     }
     let live_failures = live_summary.map_or(0, |summary| summary.failed.len());
     let tally = tally.lock().expect("the tally");
-    report(BatchWork::Run, &config.data_dir, followed, save_errors, refused, interrupted, &tally, live_failures, &settings.models)
+    report(
+        BatchWork::Run,
+        &config.data_dir,
+        followed,
+        save_errors,
+        refused,
+        interrupted,
+        &tally,
+        live_failures,
+        &settings.models,
+    )
 }
 
 /// The requests of `model`'s pending calls, and what each sends besides the prompt.
@@ -439,7 +459,9 @@ pub(crate) fn report(
                     open.record.batch_id.as_deref().unwrap_or_default(),
                     open.record.caller,
                     open.record.provider,
-                    status.map(|status| format!(" ({}, {})", status.provider_state, status.counts.describe())).unwrap_or_default()
+                    status
+                        .map(|status| format!(" ({}, {})", status.provider_state, status.counts.describe()))
+                        .unwrap_or_default()
                 );
             }
             Followed::Unconfirmed { open } => {
@@ -459,14 +481,22 @@ pub(crate) fn report(
         }
     }
     let (done, failed_note) = match work {
-        BatchWork::Run => ("answered", "failed calls are recorded in the files' errors; `left-behind run` asks them again"),
-        BatchWork::Grade => ("graded", "failed gradings are recorded as -1 rows; `left-behind grade` grades them again"),
+        BatchWork::Run => {
+            ("answered", "failed calls are recorded in the files' errors; `left-behind run` asks them again")
+        }
+        BatchWork::Grade => {
+            ("graded", "failed gradings are recorded as -1 rows; `left-behind grade` grades them again")
+        }
     };
     println!(
         "batches: {} {done}, {} failed{}",
         tally.answered,
         tally.failed.len(),
-        if tally.not_run > 0 { format!(", {} never ran (asked again next time)", tally.not_run) } else { String::new() }
+        if tally.not_run > 0 {
+            format!(", {} never ran (asked again next time)", tally.not_run)
+        } else {
+            String::new()
+        }
     );
     for line in &tally.failed {
         println!("  {line}");
@@ -475,10 +505,14 @@ pub(crate) fn report(
         println!("{failed_note}");
         trouble = true;
     }
-    let usage = tally.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), true))).collect();
+    let usage: BTreeMap<_, _> =
+        tally.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), true))).collect();
     print!("{}", crate::cost::describe_actual(&models.iter().collect::<Vec<_>>(), &usage));
     if !save_errors.is_empty() {
-        anyhow::bail!("results could not be saved (the batches stay open and are collected again):\n  {}", save_errors.join("\n  "));
+        anyhow::bail!(
+            "results could not be saved (the batches stay open and are collected again):\n  {}",
+            save_errors.join("\n  ")
+        );
     }
     if interrupted {
         println!("interrupted: open batches are collected by the same command run again");
@@ -493,7 +527,12 @@ fn record_close(data_dir: &Path, open: OpenBatch, outcome: String) -> anyhow::Re
 
 /// `run --batch --status` and `--cancel`: lists the open batches of `work` with their state and
 /// counts, and with `cancel` asks each provider to cancel them.
-pub fn status_or_cancel(data_dir: &Path, settings: &RunnerConfig, work: BatchWork, cancel: bool) -> anyhow::Result<ExitCode> {
+pub fn status_or_cancel(
+    data_dir: &Path,
+    settings: &RunnerConfig,
+    work: BatchWork,
+    cancel: bool,
+) -> anyhow::Result<ExitCode> {
     let open = super::record::list_open(data_dir, work)?;
     if open.is_empty() {
         println!("no open batches of `{}` in {}", work.key(), data_dir.join(super::record::OPEN_DIRECTORY).display());
@@ -502,7 +541,8 @@ pub fn status_or_cancel(data_dir: &Path, settings: &RunnerConfig, work: BatchWor
     let entries = callers(settings, &open)?;
     let keys = KeySource::from_environment(&crate::run::dotenv_candidates(data_dir))?;
     let resolved = resolve_keys(&entries, &keys).map_err(anyhow::Error::new)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     let mut trouble = false;
     runtime.block_on(async {
         let http = providers::http_client(4).context("cannot build the HTTP client")?;
@@ -524,7 +564,9 @@ pub fn status_or_cancel(data_dir: &Path, settings: &RunnerConfig, work: BatchWor
             let key = resolved.get(&entry.name).cloned().flatten();
             let Some(client) = BatchClient::new(entry, key, http.clone()) else { continue };
             match client.status(batch_id).await {
-                Ok(status) => println!("{line}\n  batch {batch_id}: {} ({})", status.provider_state, status.counts.describe()),
+                Ok(status) => {
+                    println!("{line}\n  batch {batch_id}: {} ({})", status.provider_state, status.counts.describe())
+                }
                 Err(error) => {
                     trouble = true;
                     println!("{line}\n  batch {batch_id}: cannot read its state: {error}");

@@ -26,9 +26,9 @@ use serde_json::{Value, json};
 
 use super::openai::path_segment;
 use super::{BatchCounts, BatchEnd, BatchItem, BatchPhase, BatchStatus, ItemResult, jsonl_lines, parse_line};
+use crate::providers::ProviderError;
 use crate::providers::anthropic::{self, MessagesResponse};
 use crate::providers::http::Endpoint;
-use crate::providers::ProviderError;
 
 pub const MAX_REQUESTS: usize = 100_000;
 pub const MAX_BYTES: usize = 256_000_000;
@@ -71,14 +71,14 @@ struct RequestCounts {
     expired: usize,
 }
 
-pub async fn submit(endpoint: &Endpoint, model_id: &str, items: &[BatchItem]) -> Result<String, ProviderError> {
+pub(crate) async fn submit(endpoint: &Endpoint, model_id: &str, items: &[BatchItem]) -> Result<String, ProviderError> {
     let requests: Vec<Value> = items.iter().map(|item| batch_entry(model_id, item)).collect();
     let url = endpoint.url("v1/messages/batches")?;
     let batch = endpoint.post_json::<MessageBatch>(url, headers(endpoint)?, &json!({ "requests": requests })).await?;
     Ok(batch.value.id)
 }
 
-pub async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
+pub(crate) async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
     let url = endpoint.url(&format!("v1/messages/batches/{}", path_segment(batch_id)?))?;
     let batch: MessageBatch = endpoint.get_json(url, headers(endpoint)?).await?;
     let counts = batch.request_counts.unwrap_or_default();
@@ -115,7 +115,7 @@ struct ResultBody {
     error: Option<Value>,
 }
 
-pub async fn results(endpoint: &Endpoint, batch_id: &str) -> Result<Vec<(String, ItemResult)>, ProviderError> {
+pub(crate) async fn results(endpoint: &Endpoint, batch_id: &str) -> Result<Vec<(String, ItemResult)>, ProviderError> {
     let url = endpoint.url(&format!("v1/messages/batches/{}/results", path_segment(batch_id)?))?;
     let bytes = endpoint.get_bytes(url, headers(endpoint)?).await?;
     let mut results = Vec::new();
@@ -150,7 +150,7 @@ pub async fn results(endpoint: &Endpoint, batch_id: &str) -> Result<Vec<(String,
     Ok(results)
 }
 
-pub async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
+pub(crate) async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
     let url = endpoint.url(&format!("v1/messages/batches/{}/cancel", path_segment(batch_id)?))?;
     endpoint.post_json::<Value>(url, headers(endpoint)?, &json!({})).await.map(|_| ())
 }

@@ -31,12 +31,6 @@ pub struct PollPolicy {
     pub wait: Option<Duration>,
 }
 
-impl PollPolicy {
-    /// Every 30 s at first, backing off to every 10 minutes: batches take minutes to hours.
-    pub const DEFAULT_FIRST_INTERVAL: Duration = Duration::from_secs(30);
-    pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(600);
-}
-
 /// A batch to follow: its open record and the client of its model.
 pub struct Tracked {
     pub open: OpenBatch,

@@ -22,9 +22,9 @@ use serde_json::{Value, json};
 
 use super::openai::path_segment;
 use super::{BatchCounts, BatchEnd, BatchItem, BatchPhase, BatchStatus, ItemResult};
+use crate::providers::ProviderError;
 use crate::providers::google::{self, GenerateResponse};
 use crate::providers::http::Endpoint;
-use crate::providers::ProviderError;
 
 /// Gemini documents no count limit for inline requests, only their size.
 pub const MAX_REQUESTS: usize = 100_000;
@@ -50,7 +50,12 @@ fn batch_path(batch_id: &str) -> Result<String, ProviderError> {
     Ok(format!("v1beta/batches/{}", path_segment(id)?))
 }
 
-pub async fn submit(endpoint: &Endpoint, model_id: &str, items: &[BatchItem], label: &str) -> Result<String, ProviderError> {
+pub(crate) async fn submit(
+    endpoint: &Endpoint,
+    model_id: &str,
+    items: &[BatchItem],
+    label: &str,
+) -> Result<String, ProviderError> {
     if model_id.contains(['/', '?', '#']) {
         return Err(ProviderError::InvalidRequest(format!("{model_id:?} is not a Gemini model id")));
     }
@@ -70,7 +75,7 @@ async fn operation(endpoint: &Endpoint, batch_id: &str) -> Result<Value, Provide
     endpoint.get_json(endpoint.url(&batch_path(batch_id)?)?, headers(endpoint)?).await
 }
 
-pub async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
+pub(crate) async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
     Ok(status_of(&operation(endpoint, batch_id).await?))
 }
 
@@ -106,7 +111,7 @@ fn status_of(operation: &Value) -> BatchStatus {
     }
 }
 
-pub async fn results(
+pub(crate) async fn results(
     endpoint: &Endpoint,
     batch_id: &str,
     status: &BatchStatus,
@@ -149,7 +154,10 @@ pub async fn results(
                 batch_id: batch_id.to_owned(),
                 // google.rpc.Status: `code` is a gRPC code, not an HTTP status.
                 status: None,
-                code: error["status"].as_str().map(str::to_owned).or_else(|| error["code"].as_u64().map(|code| code.to_string())),
+                code: error["status"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| error["code"].as_u64().map(|code| code.to_string())),
                 message: error["message"].as_str().unwrap_or("no message").to_owned(),
             })
         };
@@ -158,7 +166,7 @@ pub async fn results(
     Ok(results)
 }
 
-pub async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
+pub(crate) async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
     let url = endpoint.url(&format!("{}:cancel", batch_path(batch_id)?))?;
     endpoint.post_json::<Value>(url, headers(endpoint)?, &json!({})).await.map(|_| ())
 }

@@ -139,7 +139,8 @@ pub fn grade_batched(
         let rows = dataset.grades.iter().filter(|row| row.condition == condition).cloned().collect();
         documents.push((condition, GradesDocument::open(data_dir, condition, rows, registry.clone())?));
     }
-    let identity = JudgeIdentity { name: entry.name.clone(), model_id: entry.model_id.clone(), prompt_hash: hash.clone() };
+    let identity =
+        JudgeIdentity { name: entry.name.clone(), model_id: entry.model_id.clone(), prompt_hash: hash.clone() };
     let outcome = block_on_interruptible(|stop, stopped| async move {
         let http = providers::http_client(http_slots).context("cannot build the HTTP client")?;
         let client = Arc::new(
@@ -183,7 +184,10 @@ pub fn grade_batched(
                 let answer = match delivered.result {
                     ItemResult::Answered(completion) => {
                         if let Some(usage) = &completion.usage {
-                            add_usage(tally.lock().expect("the tally").usage.entry(identity.name.clone()).or_default(), usage);
+                            add_usage(
+                                tally.lock().expect("the tally").usage.entry(identity.name.clone()).or_default(),
+                                usage,
+                            );
                         }
                         Ok(completion.text)
                     }
@@ -193,9 +197,11 @@ pub fn grade_batched(
                         return;
                     }
                 };
-                let Some(judgment) =
-                    by_key.lock().expect("the judgments").remove(&(request.condition, request.model.clone(), request.question_id))
-                else {
+                let Some(judgment) = by_key.lock().expect("the judgments").remove(&(
+                    request.condition,
+                    request.model.clone(),
+                    request.question_id,
+                )) else {
                     tracing::warn!(
                         "batch {}: {} {} question {} has no answer to grade any more; its judgment is dropped",
                         delivered.batch_id,
@@ -237,5 +243,15 @@ pub fn grade_batched(
     })?;
     let (followed, save_errors, refused, interrupted, tally) = outcome;
     let tally = tally.lock().expect("the tally");
-    report(BatchWork::Grade, data_dir, followed, save_errors, refused, interrupted, &tally, 0, std::slice::from_ref(entry))
+    report(
+        BatchWork::Grade,
+        data_dir,
+        followed,
+        save_errors,
+        refused,
+        interrupted,
+        &tally,
+        0,
+        std::slice::from_ref(entry),
+    )
 }

@@ -253,9 +253,14 @@ pub(crate) fn parse_line<T: serde::de::DeserializeOwned>(line: &str, number: usi
 
 /// The JSONL lines of `bytes` that hold something, numbered from 1.
 pub(crate) fn jsonl_lines(bytes: &[u8]) -> Result<Vec<(usize, &str)>, ProviderError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|error| ProviderError::Malformed(format!("results are not UTF-8: {error}")))?;
-    Ok(text.lines().enumerate().map(|(index, line)| (index + 1, line.trim())).filter(|(_, line)| !line.is_empty()).collect())
+    let text = std::str::from_utf8(bytes)
+        .map_err(|error| ProviderError::Malformed(format!("results are not UTF-8: {error}")))?;
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect())
 }
 
 fn begin(text: &str) -> String {

@@ -80,7 +80,12 @@ struct RequestCounts {
     failed: usize,
 }
 
-pub async fn submit(endpoint: &Endpoint, model_id: &str, items: &[BatchItem], label: &str) -> Result<String, ProviderError> {
+pub(crate) async fn submit(
+    endpoint: &Endpoint,
+    model_id: &str,
+    items: &[BatchItem],
+    label: &str,
+) -> Result<String, ProviderError> {
     let file = input_file(model_id, items);
     let uploaded: FileObject = endpoint
         .post_multipart(
@@ -109,7 +114,7 @@ async fn retrieve(endpoint: &Endpoint, batch_id: &str) -> Result<Batch, Provider
     endpoint.get_json(endpoint.url(&format!("batches/{}", path_segment(batch_id)?))?, headers(endpoint)?).await
 }
 
-pub async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
+pub(crate) async fn status(endpoint: &Endpoint, batch_id: &str) -> Result<BatchStatus, ProviderError> {
     Ok(status_of(&retrieve(endpoint, batch_id).await?))
 }
 
@@ -168,10 +173,15 @@ struct LineError {
     message: Option<String>,
 }
 
-pub async fn results(endpoint: &Endpoint, batch_id: &str) -> Result<Vec<(String, ItemResult)>, ProviderError> {
+pub(crate) async fn results(endpoint: &Endpoint, batch_id: &str) -> Result<Vec<(String, ItemResult)>, ProviderError> {
     let batch = retrieve(endpoint, batch_id).await?;
     if let BatchPhase::Ended(BatchEnd::Failed(reason)) = status_of(&batch).phase {
-        return Err(ProviderError::InBatch { batch_id: batch_id.to_owned(), status: None, code: None, message: reason });
+        return Err(ProviderError::InBatch {
+            batch_id: batch_id.to_owned(),
+            status: None,
+            code: None,
+            message: reason,
+        });
     }
     let mut results = Vec::new();
     for file_id in [batch.output_file_id.as_deref(), batch.error_file_id.as_deref()].into_iter().flatten() {
@@ -191,30 +201,26 @@ fn item_result(batch_id: &str, line: OutputLine) -> ItemResult {
         return ItemResult::NotRun(format!("{code}: the batch ended before this request ran"));
     }
     match line.response {
-        Some(response) if response.status_code == 200 => {
-            match serde_json::from_value::<ChatResponse>(response.body) {
-                Ok(body) => match openai_wire::into_completion(body, Duration::ZERO) {
-                    Ok(completion) => ItemResult::Answered(completion),
-                    Err(error) => ItemResult::Failed(error),
-                },
-                Err(error) => ItemResult::Failed(ProviderError::Malformed(format!("the response body: {error}"))),
-            }
-        }
+        Some(response) if response.status_code == 200 => match serde_json::from_value::<ChatResponse>(response.body) {
+            Ok(body) => match openai_wire::into_completion(body, Duration::ZERO) {
+                Ok(completion) => ItemResult::Answered(completion),
+                Err(error) => ItemResult::Failed(error),
+            },
+            Err(error) => ItemResult::Failed(ProviderError::Malformed(format!("the response body: {error}"))),
+        },
         response => {
             let status = response.as_ref().map(|response| response.status_code);
             let message = line
                 .error
                 .and_then(|error| error.message)
-                .or_else(|| {
-                    response.and_then(|response| response.body["error"]["message"].as_str().map(str::to_owned))
-                })
+                .or_else(|| response.and_then(|response| response.body["error"]["message"].as_str().map(str::to_owned)))
                 .unwrap_or_else(|| "no message".to_owned());
             ItemResult::Failed(ProviderError::InBatch { batch_id: batch_id.to_owned(), status, code, message })
         }
     }
 }
 
-pub async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
+pub(crate) async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {
     let url = endpoint.url(&format!("batches/{}/cancel", path_segment(batch_id)?))?;
     endpoint.post_json::<Value>(url, headers(endpoint)?, &json!({})).await.map(|_| ())
 }

@@ -104,7 +104,8 @@ pub fn grade(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let resolved_keys =
         resolve_keys(&[&judge], &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
     // The judge is asked at temperature 0 unless its entry says otherwise, where the model takes one.
-    let asked = ModelEntry { temperature: judge.temperature.or(Some(config::DEFAULT_JUDGE_TEMPERATURE)), ..judge.clone() };
+    let asked =
+        ModelEntry { temperature: judge.temperature.or(Some(config::DEFAULT_JUDGE_TEMPERATURE)), ..judge.clone() };
     if !plan.tasks.is_empty() {
         for note in crate::run::parameter_notes([&asked]) {
             println!("{note}");

@@ -105,7 +105,10 @@ struct Usage {
     cache_read_input_tokens: Option<u64>,
 }
 
-pub(crate) fn into_completion(response: MessagesResponse, latency: std::time::Duration) -> Result<Completion, ProviderError> {
+pub(crate) fn into_completion(
+    response: MessagesResponse,
+    latency: std::time::Duration,
+) -> Result<Completion, ProviderError> {
     // Text blocks only: thinking and tool blocks are not the answer.
     let text: String = response
         .content

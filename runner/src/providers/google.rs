@@ -131,7 +131,10 @@ struct UsageMetadata {
     thoughts_token_count: Option<u64>,
 }
 
-pub(crate) fn into_completion(response: GenerateResponse, latency: std::time::Duration) -> Result<Completion, ProviderError> {
+pub(crate) fn into_completion(
+    response: GenerateResponse,
+    latency: std::time::Duration,
+) -> Result<Completion, ProviderError> {
     let Some(candidate) = response.candidates.into_iter().next() else {
         return Err(
             match response.prompt_feedback.and_then(|feedback| {

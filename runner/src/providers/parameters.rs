@@ -104,7 +104,11 @@ fn round_f32(value: f32) -> f64 {
 }
 
 /// `request` with what the model rejects left out, and what is sent.
-pub fn fit_request(kind: ProviderKind, model_id: &str, request: &CompletionRequest) -> (CompletionRequest, SentParameters) {
+pub fn fit_request(
+    kind: ProviderKind,
+    model_id: &str,
+    request: &CompletionRequest,
+) -> (CompletionRequest, SentParameters) {
     let accepted = accepted_parameters(kind, model_id);
     let mut fitted = request.clone();
     let mut temperature_not_sent = None;

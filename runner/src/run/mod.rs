@@ -122,7 +122,8 @@ pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
     }
     let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
     println!("{}", summary.describe());
-    let usage = summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
+    let usage: BTreeMap<_, _> =
+        summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
     print!("{}", crate::cost::describe_actual(&plan.models.iter().collect::<Vec<_>>(), &usage));
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
@@ -171,7 +172,8 @@ pub(crate) async fn call_live(
     let mut clients = BTreeMap::new();
     for model in plan.models_to_call() {
         let key = resolved_keys.get(&model.name).cloned().flatten();
-        clients.insert(model.name.clone(), Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?));
+        clients
+            .insert(model.name.clone(), Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?));
     }
     execute(plan, settings, &clients, dispatcher, stop, show_progress).await
 }
@@ -262,7 +264,9 @@ async fn execute(
                     outcome = job.call(&dispatcher) => outcome,
                 };
                 let result = match &outcome {
-                    Recorded::Answer(answer) => CallResult::Answered(job.client.entry.name.clone(), answer.usage.clone()),
+                    Recorded::Answer(answer) => {
+                        CallResult::Answered(job.client.entry.name.clone(), answer.usage.clone())
+                    }
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
                         CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
@@ -395,7 +399,9 @@ pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelE
                 .iter()
                 .filter(|file| model.is_none_or(|model| file.model.name == model))
                 .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
-                .map(|response| (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))),
+                .map(|response| {
+                    (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))
+                }),
         )
     };
     let everyone = answers_of(None);
@@ -406,7 +412,8 @@ pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelE
             for file in plan.files.iter().filter(|file| file.model.name == model.name) {
                 let system = settings.condition(file.condition).system_prompt.as_deref();
                 for &question_id in &file.pending {
-                    calls.push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
+                    calls
+                        .push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
                 }
             }
             let own = answers_of(Some(&model.name));
@@ -436,8 +443,7 @@ pub(crate) fn parameter_notes<'a>(models: impl IntoIterator<Item = &'a ModelEntr
         .filter_map(|model| {
             let temperature = model.temperature?;
             let accepted = accepted_parameters(model.provider, &model.model_id);
-            (!accepted.temperature)
-                .then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
+            (!accepted.temperature).then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::batch_server::{BatchServer, Scenario};
+use crate::batch_server::{Api, BatchServer, Scenario};
 use crate::support::{MockServer, Reply, answer_any, command, dataset, read_results, run_args, run_binary, text};
 
 const OPENAI_KEY: &str = "sk-batch-openai-0011";
@@ -36,8 +36,12 @@ fn config(data: &Path, batch_url: &str, live_url: &str) -> PathBuf {
     crate::support::write_config(data, "", &models(batch_url, live_url))
 }
 
+/// `run --batch` of `models` in C1 and C2 (unless `extra` names conditions), polling fast.
 fn batch_args(data: &Path, config: &Path, models: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["--model", models, "--condition", "C1,C2", "--batch", "--batch-poll", "0.02"];
+    let mut args = vec!["--model", models, "--batch", "--batch-poll", "0.02"];
+    if !extra.contains(&"--condition") {
+        args.extend(["--condition", "C1,C2"]);
+    }
     args.extend_from_slice(extra);
     run_args(data, config, &args)
 }
@@ -87,7 +91,8 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
     }
     // One batch per model, each ended over several polls, with every request of its model.
     let batches = batch.batches();
-    assert_eq!(batches.len(), 3);
+    let apis: Vec<Api> = batches.iter().map(|fake| fake.api).collect();
+    assert_eq!(apis, [Api::OpenAi, Api::Anthropic, Api::Google]);
     for fake in &batches {
         assert_eq!(fake.requests.len(), 6);
         assert!(fake.polls >= 3, "{} polls of {}", fake.polls, fake.id);
@@ -111,12 +116,10 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
     // The same selection called live writes the same files, apart from timing and batch ids.
     let live_everything = MockServer::start(|seen, _| answer_any(seen)).await;
     let live_data = dataset(3);
-    let live_config = crate::support::write_config(
-        live_data.path(),
-        "",
-        &models(&live_everything.url, &live_everything.url),
-    );
-    let args = run_args(live_data.path(), &live_config, &["--model", "gpt_x,claude_x,gem_x,local_x", "--condition", "C1,C2"]);
+    let live_config =
+        crate::support::write_config(live_data.path(), "", &models(&live_everything.url, &live_everything.url));
+    let args =
+        run_args(live_data.path(), &live_config, &["--model", "gpt_x,claude_x,gem_x,local_x", "--condition", "C1,C2"]);
     let output = run_binary(args, keys(), live_data.path()).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     for condition in ["C1_english", "C2_kazakh"] {
@@ -135,7 +138,13 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
             assert!(!seen.raw_body.contains(key) && !seen.path.contains(key), "{} {}", seen.method, seen.path);
         }
     }
-    assert!(batch.server.requests().iter().any(|seen| seen.header("authorization") == Some(&format!("Bearer {OPENAI_KEY}"))));
+    assert!(
+        batch
+            .server
+            .requests()
+            .iter()
+            .any(|seen| seen.header("authorization") == Some(&format!("Bearer {OPENAI_KEY}")))
+    );
     assert!(batch.server.requests().iter().any(|seen| seen.header("x-api-key") == Some(ANTHROPIC_KEY)));
     assert!(batch.server.requests().iter().any(|seen| seen.header("x-goog-api-key") == Some(GOOGLE_KEY)));
 }
@@ -145,7 +154,12 @@ async fn a_request_that_fails_inside_a_batch_is_a_failed_call_and_the_next_run_a
     let failing = BatchServer::start(Scenario { fail_marker: Some("2?".to_owned()), ..Scenario::default() }).await;
     let data = dataset(3);
     let config = config(data.path(), failing.url(), "http://127.0.0.1:9");
-    let output = run_binary(batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]), keys(), data.path()).await;
+    let output = run_binary(
+        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("batches: 6 answered, 3 failed"), "{stdout}");
@@ -161,7 +175,12 @@ async fn a_request_that_fails_inside_a_batch_is_a_failed_call_and_the_next_run_a
     // The next run (batch or live) asks exactly the failed calls again.
     let healthy = BatchServer::start(Scenario::default()).await;
     let config = crate::support::write_config(data.path(), "", &models(healthy.url(), "http://127.0.0.1:9"));
-    let output = run_binary(batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]), keys(), data.path()).await;
+    let output = run_binary(
+        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
     let batches = healthy.batches();
     assert_eq!(batches.len(), 3);
@@ -193,9 +212,12 @@ async fn an_expired_batch_keeps_what_ran_and_leaves_the_rest_to_be_asked_again()
     // Asked again: the two that never ran, per model.
     let healthy = BatchServer::start(Scenario::default()).await;
     let config = crate::support::write_config(data.path(), "", &models(healthy.url(), "http://127.0.0.1:9"));
-    let output =
-        run_binary(batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]), keys(), data.path())
-            .await;
+    let output = run_binary(
+        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(healthy.batches().iter().all(|fake| fake.requests.len() == 2));
 }
@@ -222,11 +244,17 @@ async fn wait_until(what: &str, condition: impl Fn() -> bool) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_while_polling_then_the_same_command_submits_nothing_new_and_collects_every_answer_once() {
-    let batch = BatchServer::start(Scenario { polls_to_end: 40, ..Scenario::default() }).await;
+    let batch = BatchServer::start(Scenario { polls_to_end: 12, ..Scenario::default() }).await;
     let data = dataset(4);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
     let args = batch_args(data.path(), &config, "gpt_x,claude_x", &[]);
-    let mut child = command().args(&args).envs(keys()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = command()
+        .args(&args)
+        .envs(keys())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     wait_until("both batches are being polled", || {
         let batches = batch.batches();
         batches.len() == 2 && batches.iter().all(|fake| fake.polls >= 2)
@@ -244,11 +272,18 @@ async fn sigkill_while_polling_then_the_same_command_submits_nothing_new_and_col
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_during_the_download_then_the_same_command_downloads_again_and_pays_nothing_twice() {
-    let batch = BatchServer::start(Scenario { results_delay: Duration::from_millis(1500), ..Scenario::default() }).await;
+    let batch =
+        BatchServer::start(Scenario { results_delay: Duration::from_millis(1500), ..Scenario::default() }).await;
     let data = dataset(4);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
     let args = batch_args(data.path(), &config, "gpt_x,claude_x", &[]);
-    let mut child = command().args(&args).envs(keys()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = command()
+        .args(&args)
+        .envs(keys())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     wait_until("a download has started", || batch.downloads() >= 1).await;
     child.kill().unwrap();
     child.wait().unwrap();
@@ -270,14 +305,20 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     let data = dataset(2);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
     let output =
-        run_binary(batch_args(data.path(), &config, "gpt_x,gem_x", &["--batch-wait", "0.3s"]), keys(), data.path()).await;
+        run_binary(batch_args(data.path(), &config, "gpt_x,gem_x", &["--batch-wait", "0.3s"]), keys(), data.path())
+            .await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("is still running"), "{stdout}");
     assert_eq!(open_records(data.path()).len(), 2);
 
     // A plain run does not ask what open batches carry.
-    let plain = run_binary(run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2"]), keys(), data.path()).await;
+    let plain = run_binary(
+        run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
     assert!(text(&plain.stdout).contains("are in open batches and are not asked again"), "{}", text(&plain.stdout));
 
@@ -290,8 +331,12 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     let cancel = run_binary(run_args(data.path(), &config, &["--batch", "--cancel"]), keys(), data.path()).await;
     assert_eq!(cancel.status.code(), Some(0), "{}{}", text(&cancel.stdout), text(&cancel.stderr));
     assert!(batch.batches().iter().all(|fake| fake.cancelled));
-    assert!(batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1/batches/batch_1/cancel"));
-    assert!(batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1beta/batches/gem2:cancel"));
+    assert!(
+        batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1/batches/batch_1/cancel")
+    );
+    assert!(
+        batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1beta/batches/gem2:cancel")
+    );
 
     // Collected: nothing ran, nothing is recorded, the records close, and the calls are pending again.
     let output = run_binary(batch_args(data.path(), &config, "gpt_x,gem_x", &[]), keys(), data.path()).await;
@@ -301,7 +346,12 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     assert!(stdout.contains("8 never ran"), "{stdout}");
     assert_eq!(batch.creations(), 2, "cancelled calls are not resubmitted by the command that collects them");
     assert!(open_records(data.path()).is_empty());
-    let dry = run_binary(run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2", "--dry-run"]), keys(), data.path()).await;
+    let dry = run_binary(
+        run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2", "--dry-run"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     assert!(text(&dry.stdout).contains("total: 8 calls to make"), "{}", text(&dry.stdout));
 }
 
@@ -327,7 +377,8 @@ async fn a_corrupt_open_batch_record_is_reported_with_its_path_and_nothing_is_su
     let record = data.path().join("batches/open/run-gpt_x-20261201T000000-001-abcd.json");
     std::fs::create_dir_all(record.parent().unwrap()).unwrap();
     std::fs::write(&record, "{\"id\": \"run-gpt_x\", \"work\": \"run\", \"requests\": [").unwrap();
-    for args in [batch_args(data.path(), &config, "gpt_x", &[]), run_args(data.path(), &config, &["--model", "gpt_x"])] {
+    for args in [batch_args(data.path(), &config, "gpt_x", &[]), run_args(data.path(), &config, &["--model", "gpt_x"])]
+    {
         let output = run_binary(args, keys(), data.path()).await;
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{}{stderr}", text(&output.stdout));
@@ -367,11 +418,15 @@ fn answered_dataset() -> tempfile::TempDir {
 }
 
 async fn grade_in(data: &Path, url: &str, batch_mode: bool) -> std::process::Output {
-    let mut args = vec!["grade".to_owned(), "--no-progress".to_owned(), "--data".to_owned(), data.display().to_string()];
+    let mut args =
+        vec!["grade".to_owned(), "--no-progress".to_owned(), "--data".to_owned(), data.display().to_string()];
     if batch_mode {
         args.extend(["--batch", "--batch-poll", "0.02"].map(str::to_owned));
     }
-    let env = vec![("ANTHROPIC_BASE_URL".to_owned(), url.to_owned()), ("ANTHROPIC_API_KEY".to_owned(), ANTHROPIC_KEY.to_owned())];
+    let env = vec![
+        ("ANTHROPIC_BASE_URL".to_owned(), url.to_owned()),
+        ("ANTHROPIC_API_KEY".to_owned(), ANTHROPIC_KEY.to_owned()),
+    ];
     run_binary(args, env, data).await
 }
 
@@ -389,7 +444,10 @@ async fn grade_batch_writes_the_grades_and_audit_log_that_live_grading_writes() 
     assert_eq!(batched.status.code(), Some(0), "{stdout}{}", text(&batched.stderr));
     assert!(stdout.contains("batches: 2 graded, 0 failed"), "{stdout}");
     let fake = &batch.batches()[0];
-    assert!(fake.requests[0].1["system"][0]["cache_control"] == json!({ "type": "ephemeral" }), "the rubric is cached in a batch too");
+    assert!(
+        fake.requests[0].1["system"][0]["cache_control"] == json!({ "type": "ephemeral" }),
+        "the rubric is cached in a batch too"
+    );
     assert_eq!(fake.requests[0].1["temperature"], json!(0.0));
     let live = grade_in(dirs[1].path(), &live_judge.url, false).await;
     assert_eq!(live.status.code(), Some(0), "{}", text(&live.stderr));
@@ -439,7 +497,10 @@ async fn claude_models_after_opus_4_6_are_asked_without_a_temperature_and_the_an
         let note = format!("note: {model} (anthropic {id}) is asked without the configured temperature 0.7");
         assert_eq!(stdout.matches(&note).count(), 1, "{note:?} once in:\n{stdout}");
         let results = read_results(&data.path().join(format!("results/C1_english/{model}.json")));
-        assert_eq!(results.responses[0].extra["parameters"], json!({ "max_tokens": 2048, "temperature_not_sent": 0.7 }));
+        assert_eq!(
+            results.responses[0].extra["parameters"],
+            json!({ "max_tokens": 2048, "temperature_not_sent": 0.7 })
+        );
     }
     assert!(!stdout.contains("opus45 (anthropic"), "{stdout}");
     let results = read_results(&data.path().join("results/C1_english/opus45.json"));

@@ -101,11 +101,6 @@ impl BatchServer {
             .filter(|seen| seen.method == "GET" && (seen.path.ends_with("/content") || seen.path.ends_with("/results")))
             .count()
     }
-
-    /// Status requests (polls) so far.
-    pub fn polls(&self) -> usize {
-        self.batches().iter().map(|batch| batch.polls).sum()
-    }
 }
 
 /// The user message and system prompt of a request body in any of the three formats.
@@ -134,12 +129,14 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
     let method = seen.method.as_str();
     // OpenAI
     if method == "POST" && path == "/v1/files" {
-        let lines: Vec<&str> =
-            seen.raw_body.lines().map(str::trim).filter(|line| line.starts_with("{\"custom_id\"")).collect();
+        let lines: Vec<&str> = seen.raw_body.lines().map(str::trim).filter(|line| line.starts_with('{')).collect();
         assert!(seen.raw_body.contains("name=\"purpose\"\r\n\r\nbatch\r\n"), "purpose=batch: {}", seen.raw_body);
         let id = format!("file-in-{}", state.files.len() + 1);
         state.files.insert(id.clone(), lines.join("\n") + "\n");
-        return Reply::json(200, json!({ "id": id, "object": "file", "purpose": "batch", "bytes": seen.raw_body.len() }));
+        return Reply::json(
+            200,
+            json!({ "id": id, "object": "file", "purpose": "batch", "bytes": seen.raw_body.len() }),
+        );
     }
     if method == "POST" && path == "/v1/batches" {
         assert_eq!(seen.body["endpoint"], "/v1/chat/completions");
@@ -229,7 +226,10 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
     if let Some(rest) = path.strip_prefix("/v1/messages/batches/") {
         let (id, action) = rest.split_once('/').map_or((rest, ""), |(id, action)| (id, action));
         let Some(batch) = state.batches.iter_mut().find(|batch| batch.id == id) else {
-            return Reply::json(404, json!({ "type": "error", "error": { "type": "not_found_error", "message": "no such batch" } }));
+            return Reply::json(
+                404,
+                json!({ "type": "error", "error": { "type": "not_found_error", "message": "no such batch" } }),
+            );
         };
         if method == "POST" && action == "cancel" {
             batch.cancelled = true;
@@ -279,7 +279,10 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
         };
         let id = format!("batches/{id}");
         let Some(batch) = state.batches.iter_mut().find(|batch| batch.id == id) else {
-            return Reply::json(404, json!({ "error": { "code": 404, "message": "no such batch", "status": "NOT_FOUND" } }));
+            return Reply::json(
+                404,
+                json!({ "error": { "code": 404, "message": "no such batch", "status": "NOT_FOUND" } }),
+            );
         };
         if cancel {
             batch.cancelled = true;

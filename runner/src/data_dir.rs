@@ -76,30 +76,3 @@ pub fn read_dataset(root: &Path) -> anyhow::Result<LoadedDataset> {
     loaded.problems.splice(0..0, unreadable);
     Ok(loaded)
 }
-
-/// Reads the dataset under `root` for a command that analyses it: every problem that makes the data
-/// unusable is printed to stderr and the command stops; warnings are only counted in a note.
-pub fn read_usable_dataset(root: &Path, registry: &left_behind_shared::ModelRegistry) -> anyhow::Result<LoadedDataset> {
-    let mut loaded = read_dataset(root)?;
-    let mut problems = std::mem::take(&mut loaded.problems);
-    problems.extend(left_behind_shared::validate(&loaded.dataset, registry));
-    let (errors, warnings) = crate::validate::count(&problems);
-    if errors > 0 {
-        for problem in problems.iter().filter(|problem| problem.is_error()) {
-            eprintln!("{problem}");
-        }
-        anyhow::bail!(
-            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
-            root.display(),
-            left_behind_shared::plural(errors, "error")
-        );
-    }
-    if warnings > 0 {
-        eprintln!(
-            "note: the data has {} (`left-behind validate` lists them)",
-            left_behind_shared::plural(warnings, "warning")
-        );
-    }
-    loaded.problems = problems;
-    Ok(loaded)
-}

@@ -21,13 +21,15 @@ mod question;
 mod registry;
 mod report;
 mod results;
+mod study;
 mod tables;
+mod text;
 mod validate;
 
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
 pub use condition::Condition;
 pub use dataset::{DataFile, DataFileKind, Dataset, LoadedDataset, QUESTIONS_PATH, assemble, classify_path};
-pub use figure::{FigureError, category_colour, figure1_svg};
+pub use figure::{FIGURE1_SIZE, FigureError, FigureSize, category_colour, figure1_svg};
 pub use filter::{
     Criterion, GradingState, Neighbours, ResponseEntry, ResponseFilter, ResponseKey, filter_entries, index_responses,
     neighbours, search_terms, summarize_entries,
@@ -55,7 +57,7 @@ pub use metrics::{
     detector_agreement, detector_agreement_table, judge_says_kyrgyz, language_audit, measure_response, metrics_tables,
     metrics_to_csv,
 };
-pub use problem::{DataError, Problem, Severity, plural};
+pub use problem::{DataError, Problem, Severity};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};
 pub use report::{
@@ -63,8 +65,10 @@ pub use report::{
     compute_report, summarize_condition, summarize_rows,
 };
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
+pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use tables::{
-    Cell, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
-    render_csv, render_latex, render_markdown, render_text, report_tables,
+    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,
+    question_category_table, render_csv, render_latex, render_markdown, render_text, report_tables,
 };
+pub use text::{Alignment, pad, plural, truncate};
 pub use validate::validate;

@@ -19,8 +19,8 @@ use crate::config::{ModelEntry, RunnerConfig};
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::resolve_keys;
 use crate::providers::{self, CompletionRequest, SystemPrompt, parameters};
+use crate::run::Plan;
 use crate::run::writer::{Recorded, ResultsDocument};
-use crate::run::{Plan, RunConfig};
 use crate::secrets::{KeySource, Secret};
 
 /// Exit code of a command stopped by Ctrl-C (128 + SIGINT).
@@ -33,7 +33,7 @@ pub struct BatchOptions {
 }
 
 /// The models of `plan` with calls to make whose provider has a batch API, and the others.
-pub fn partition<'a>(plan: &'a Plan) -> (Vec<&'a ModelEntry>, Vec<&'a ModelEntry>) {
+pub fn partition(plan: &Plan) -> (Vec<&ModelEntry>, Vec<&ModelEntry>) {
     plan.models_to_call().into_iter().partition(|model| BatchApi::for_provider(model.provider).is_some())
 }
 
@@ -86,7 +86,8 @@ pub fn run_batched(
     plan: Plan,
     open: Vec<OpenBatch>,
     settings: &RunnerConfig,
-    config: &RunConfig,
+    data_dir: &Path,
+    show_progress: bool,
     options: BatchOptions,
     questions: &[Question],
 ) -> anyhow::Result<ExitCode> {
@@ -126,7 +127,7 @@ pub fn run_batched(
             to_key.push(caller);
         }
     }
-    let keys = KeySource::from_environment(&crate::run::dotenv_candidates(&config.data_dir))?;
+    let keys = KeySource::for_data_dir(data_dir)?;
     let resolved = resolve_keys(&to_key, &keys).map_err(anyhow::Error::new)?;
     let live_plan = Plan {
         files: plan
@@ -147,22 +148,22 @@ pub fn run_batched(
                 let existing = file.existing.clone();
                 documents.insert(
                     (file.condition, file.model.name.clone()),
-                    document(&config.data_dir, file.condition, &file.model, existing, settings)?,
+                    document(data_dir, file.condition, &file.model, existing, settings)?,
                 );
             }
         }
         for batch in &open {
             for request in &batch.record.requests {
                 let key = (request.condition, request.model.clone());
-                if !documents.contains_key(&key) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = documents.entry(key) {
                     let entry = settings.model(&request.model).with_context(|| {
                         format!("{}: model {:?} is not configured", batch.path.display(), request.model)
                     })?;
                     let existing = crate::run::plan::read_existing(
-                        &config.data_dir.join(results_path(request.condition, &request.model)),
+                        &data_dir.join(results_path(request.condition, &request.model)),
                         &results_path(request.condition, &request.model),
                     )?;
-                    documents.insert(key, document(&config.data_dir, request.condition, entry, existing, settings)?);
+                    slot.insert(document(data_dir, request.condition, entry, existing, settings)?);
                 }
             }
         }
@@ -192,8 +193,7 @@ pub fn run_batched(
             let client = client_of(model).expect("batch models have a batch API");
             let (requests, sent) = answer_requests(plan, model, settings);
             let submitted =
-                collect::submit(&config.data_dir, BatchWork::Run, model, client, requests, sent.to_json(), None)
-                    .await?;
+                collect::submit(data_dir, BatchWork::Run, model, client, requests, sent.to_json(), None).await?;
             for batch in &submitted.tracked {
                 println!(
                     "submitted: {} ({}) batch {}: {} calls; record {}",
@@ -243,7 +243,7 @@ pub fn run_batched(
                 resolved,
                 http.clone(),
                 (stop.clone(), stopped.clone()),
-                config.show_progress,
+                show_progress,
             )
             .await
             .map(Some)
@@ -264,17 +264,8 @@ pub fn run_batched(
     }
     let live_failures = live_summary.map_or(0, |summary| summary.failed.len());
     let tally = tally.lock().expect("the tally");
-    report(
-        BatchWork::Run,
-        &config.data_dir,
-        followed,
-        save_errors,
-        refused,
-        interrupted,
-        &tally,
-        live_failures,
-        &settings.models,
-    )
+    let ended = Ended { followed, save_errors, refused, interrupted };
+    report(BatchWork::Run, data_dir, ended, &tally, live_failures, &settings.models)
 }
 
 /// The requests of `model`'s pending calls, and what each sends besides the prompt.
@@ -413,19 +404,28 @@ pub(crate) fn add_usage(total: &mut left_behind_shared::TokenUsage, usage: &left
     add(&mut total.reasoning_tokens, usage.reasoning_tokens);
 }
 
+/// How a batch command's waiting ended.
+pub(crate) struct Ended {
+    pub followed: Vec<Followed>,
+    /// Files whose writer could not save.
+    pub save_errors: Vec<String>,
+    /// Batches the providers refused to create.
+    pub refused: Vec<String>,
+    /// Ctrl-C (or a writer that failed) stopped the wait.
+    pub interrupted: bool,
+}
+
 /// Prints what became of each batch, closes the records of those collected and saved, and chooses
 /// the exit code.
 pub(crate) fn report(
     work: BatchWork,
     data_dir: &Path,
-    followed: Vec<Followed>,
-    save_errors: Vec<String>,
-    refused: Vec<String>,
-    interrupted: bool,
+    ended: Ended,
     tally: &Tally,
     live_failures: usize,
     models: &[ModelEntry],
 ) -> anyhow::Result<ExitCode> {
+    let Ended { followed, save_errors, refused, interrupted } = ended;
     let mut trouble = live_failures > 0 || !refused.is_empty();
     for line in &refused {
         println!("refused: {line}");
@@ -539,7 +539,7 @@ pub fn status_or_cancel(
         return Ok(ExitCode::SUCCESS);
     }
     let entries = callers(settings, &open)?;
-    let keys = KeySource::from_environment(&crate::run::dotenv_candidates(data_dir))?;
+    let keys = KeySource::for_data_dir(data_dir)?;
     let resolved = resolve_keys(&entries, &keys).map_err(anyhow::Error::new)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;

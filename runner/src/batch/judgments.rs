@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use left_behind_shared::{Condition, Dataset, GradeOutcome, GradingTask, ModelRegistry, grades_path};
 
-use super::answers::{BatchOptions, Tally, add_usage, report};
+use super::answers::{BatchOptions, Ended, Tally, add_usage, report};
 use super::collect::{self, Delivered, Tracked};
 use super::record::{BatchWork, OpenBatch, RecordedRequest};
 use super::{BatchClient, ItemResult};
@@ -243,15 +243,6 @@ pub fn grade_batched(
     })?;
     let (followed, save_errors, refused, interrupted, tally) = outcome;
     let tally = tally.lock().expect("the tally");
-    report(
-        BatchWork::Grade,
-        data_dir,
-        followed,
-        save_errors,
-        refused,
-        interrupted,
-        &tally,
-        0,
-        std::slice::from_ref(entry),
-    )
+    let ended = Ended { followed, save_errors, refused, interrupted };
+    report(BatchWork::Grade, data_dir, ended, &tally, 0, std::slice::from_ref(entry))
 }

@@ -1,6 +1,7 @@
 //! The one HTTP exchange every provider makes: POST a JSON body, read the whole answer, and sort
 //! failures into [`ProviderError`]s (rate limit, server error, rejection, broken connection,
-//! malformed body). Every error leaves here scrubbed of the endpoint's key.
+//! malformed body). Every error leaves here scrubbed of the endpoint's key: a server's text is
+//! redacted whole, before it is shortened, so a key that straddles the cut cannot leave a prefix.
 
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,18 @@ impl Endpoint {
         self.exchange(url, headers, body).await.map_err(|error| error.redacted(self.key.as_ref()))
     }
 
+    /// `bytes` decoded as `T`, or what is wrong with them (the key redacted before anything is cut).
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, ProviderError> {
+        serde_json::from_slice(bytes).map_err(|error| {
+            ProviderError::Malformed(format!("{error} (the body begins {:?})", shorten(&self.server_text(bytes))))
+        })
+    }
+
+    /// A server's body as text with the key redacted, whole: nothing of it is kept before this.
+    fn server_text(&self, body: &[u8]) -> String {
+        redact(self.key.as_ref(), &String::from_utf8_lossy(body))
+    }
+
     async fn exchange<T: DeserializeOwned>(
         &self,
         url: Url,
@@ -76,12 +89,12 @@ impl Endpoint {
     ) -> Result<Answer<T>, ProviderError> {
         let started = Instant::now();
         let bytes = self.send(self.client.post(url).headers(headers).json(body)).await?;
-        Ok(Answer { value: decode(&bytes)?, latency: started.elapsed() })
+        Ok(Answer { value: self.decode(&bytes)?, latency: started.elapsed() })
     }
 
     /// GETs `url` and decodes a successful answer as `T` (a batch's status).
     pub async fn get_json<T: DeserializeOwned>(&self, url: Url, headers: HeaderMap) -> Result<T, ProviderError> {
-        let exchange = async { decode(&self.send(self.client.get(url).headers(headers)).await?) };
+        let exchange = async { self.decode(&self.send(self.client.get(url).headers(headers)).await?) };
         exchange.await.map_err(|error| error.redacted(self.key.as_ref()))
     }
 
@@ -120,7 +133,7 @@ impl Endpoint {
         let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
             .map_err(|error| ProviderError::InvalidRequest(error.to_string()))?;
         headers.insert(reqwest::header::CONTENT_TYPE, content_type);
-        let exchange = async { decode(&self.send(self.client.post(url).headers(headers).body(body)).await?) };
+        let exchange = async { self.decode(&self.send(self.client.post(url).headers(headers).body(body)).await?) };
         exchange.await.map_err(|error| error.redacted(self.key.as_ref()))
     }
 
@@ -131,7 +144,8 @@ impl Endpoint {
         let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
         if !status.is_success() {
-            return Err(status_error(status, retry_after, &bytes));
+            let message = server_message(&self.server_text(&bytes), self.key.as_ref());
+            return Err(status_error(status, retry_after, message));
         }
         Ok(bytes.to_vec())
     }
@@ -143,12 +157,6 @@ pub(crate) struct MultipartFile<'a> {
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub content: &'a [u8],
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProviderError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        ProviderError::Malformed(format!("{error} (the body begins {:?})", shorten(&String::from_utf8_lossy(bytes))))
-    })
 }
 
 /// A failure of the exchange itself. The URL is dropped from the message (it names the endpoint,
@@ -176,8 +184,8 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
-    let message = server_message(body);
+/// `message` is the server's, redacted and shortened.
+fn status_error(status: StatusCode, retry_after: Option<Duration>, message: String) -> ProviderError {
     let code = status.as_u16();
     match code {
         429 => ProviderError::RateLimited { retry_after, message },
@@ -188,9 +196,10 @@ fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) 
 
 /// The human part of an error body: `error.message` (OpenAI, Anthropic, Gemini), `error` as text
 /// (Hugging Face), `message` or `detail` (self-hosted servers), else the body itself; shortened.
-fn server_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let from_json = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|value| {
+/// `text` is the body, already redacted; the message found in it is redacted again before it is
+/// shortened (a JSON escape such as `\u0073k-` can hide a key from the first redaction).
+fn server_message(text: &str, key: Option<&Secret>) -> String {
+    let from_json = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|value| {
         let text_at = |pointer: &str| value.pointer(pointer).and_then(serde_json::Value::as_str).map(str::to_owned);
         text_at("/error/message").or_else(|| text_at("/error")).or_else(|| text_at("/message")).or_else(|| {
             value.get("detail").filter(|detail| !detail.is_null()).map(|detail| match detail.as_str() {
@@ -199,8 +208,15 @@ fn server_message(body: &[u8]) -> String {
             })
         })
     });
-    let message = from_json.unwrap_or_else(|| text.trim().to_owned());
+    let message = redact(key, from_json.as_deref().unwrap_or(text).trim());
     if message.is_empty() { "(empty body)".to_owned() } else { shorten(&message) }
+}
+
+fn redact(key: Option<&Secret>, text: &str) -> String {
+    match key {
+        Some(key) => key.redact(text),
+        None => text.to_owned(),
+    }
 }
 
 /// At most [`MESSAGE_CHARS`] characters (not bytes: messages may be Kazakh or Mongolian).

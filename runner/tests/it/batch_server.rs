@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 
 use crate::support::{MockServer, Reply, Seen, anthropic_answer, gemini_answer, openai_answer};
 
+/// The answer text for a request: its user message, its system prompt.
+pub type Answerer = Arc<dyn Fn(&str, Option<&str>) -> String + Send + Sync>;
+
 /// How the fake's batches behave.
 #[derive(Clone)]
 pub struct Scenario {
@@ -27,7 +30,7 @@ pub struct Scenario {
     /// The message of a request that fails inside the batch.
     pub error_message: String,
     /// The answer text for a request (its user message, its system prompt).
-    pub answer: Arc<dyn Fn(&str, Option<&str>) -> String + Send + Sync>,
+    pub answer: Answerer,
 }
 
 impl Default for Scenario {

@@ -6,6 +6,7 @@ mod batch;
 mod batch_server;
 mod config;
 mod dispatch;
+mod docs_commands;
 mod faults;
 mod fetch;
 mod grade;

@@ -5,56 +5,70 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
 use left_behind_shared::{
     StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
-    render_text, report_tables, validate,
+    render_text, report_tables,
 };
 use serde_json::json;
 
-use crate::cli::ReportFormat;
-use crate::data_dir::read_dataset;
+use super::study::{ConfigArgs, DataArgs, StudyPlace};
 use crate::fs_util::write_atomic;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Csv,
+    Json,
+    Latex,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format. JSON carries the unrounded numbers; the others print at the paper's precision.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report and figure1.svg into this directory instead of printing the report.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// What `report` prints or writes, after the command line was read.
 #[derive(Debug, Clone)]
 pub struct ReportConfig {
-    pub data_dir: PathBuf,
+    /// With `--config`, the models it adds are named and grouped by their configured category.
+    pub study: StudyPlace,
     pub format: ReportFormat,
     /// Write files here instead of printing.
     pub out: Option<PathBuf>,
-    /// `--config`: the models it adds are named and grouped by their configured category.
-    pub config_path: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    pub fn into_config(self) -> anyhow::Result<ReportConfig> {
+        Ok(ReportConfig { study: StudyPlace::from_args(self.data, self.config)?, format: self.format, out: self.out })
+    }
 }
 
 /// Figure 1's size in pixels.
 const FIGURE_SIZE: (u32, u32) = (860, 560);
 
-pub fn run(config: ReportConfig) -> anyhow::Result<ExitCode> {
-    let loaded = read_dataset(&config.data_dir)?;
-    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
-    let mut problems = loaded.problems;
-    problems.extend(validate(&loaded.dataset, &registry));
-    let (errors, warnings) = crate::validate::count(&problems);
-    if errors > 0 {
-        for problem in problems.iter().filter(|problem| problem.is_error()) {
-            eprintln!("{problem}");
-        }
-        bail!(
-            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
-            config.data_dir.display(),
-            left_behind_shared::plural(errors, "error")
-        );
-    }
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
+    let registry = config.study.configuration()?.registry();
+    let loaded = config.study.open_usable(&registry)?;
     let dataset = &loaded.dataset;
     if dataset.grades.is_empty() {
         bail!(
             "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
-            config.data_dir.join("grades").display()
-        );
-    }
-    if warnings > 0 {
-        eprintln!(
-            "note: the data has {} (`left-behind validate` lists them)",
-            left_behind_shared::plural(warnings, "warning")
+            config.study.data_dir.join("grades").display()
         );
     }
     let report = compute_report(&dataset.grades, &registry);

@@ -1,0 +1,287 @@
+//! `left-behind grade`: its arguments, the judge and the responses they select, and what it prints
+//! (`--dry-run`, the summary). The judgments themselves are [`crate::grade`]'s.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use left_behind_shared::{
+    Condition, Dataset, GradingPlan, GradingSelection, grades_path, judge_system_prompt, plan_grading, plural,
+};
+
+use super::batch::{BatchArgs, BatchQuery};
+use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_conditions};
+use crate::batch::{self, answers::BatchOptions, record::BatchWork};
+use crate::config::{DEFAULT_JUDGE_TEMPERATURE, ModelEntry, RunnerConfig};
+use crate::data_lock::{self, Work};
+use crate::grade::{JudgeSetup, Judgment, make_judgments, run_errors_note};
+use crate::model_client::resolve_keys;
+use crate::run::parameter_notes;
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The judge: any model of the configuration. Default: the built-in judge, claude_sonnet_4.5
+    /// (Anthropic claude-sonnet-4-5-20250929, the study's).
+    #[arg(long, value_name = "NAME")]
+    pub judge: Option<String>,
+    /// Only the responses of these models (names as in results/). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
+    pub models: Vec<String>,
+    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
+    pub conditions: Vec<Condition>,
+    /// Grade again responses that have a grade (the new grade replaces the old one).
+    #[arg(long)]
+    pub force: bool,
+    /// Count what needs grading, without calling the judge.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+impl GradeArgs {
+    pub fn into_config(self) -> anyhow::Result<GradeConfig> {
+        let mut models = self.models;
+        models.sort();
+        models.dedup();
+        Ok(GradeConfig {
+            study: StudyPlace::from_args(self.data, self.config)?,
+            judge: self.judge,
+            selection: GradingSelection { conditions: sorted_conditions(self.conditions), models, force: self.force },
+            dry_run: self.dry_run,
+            show_progress: !self.no_progress,
+            batch: self.batch.options(),
+            batch_query: self.batch.query(),
+        })
+    }
+}
+
+/// What `grade` should do, after the command line was read.
+#[derive(Debug, Clone)]
+pub struct GradeConfig {
+    pub study: StudyPlace,
+    /// `--judge`: a model of the configuration; `None` is the built-in judge.
+    pub judge: Option<String>,
+    pub selection: GradingSelection,
+    /// Count what needs grading; call nothing.
+    pub dry_run: bool,
+    pub show_progress: bool,
+    /// `--batch`: the judge's calls go out as batches when its provider has a batch API.
+    pub batch: Option<BatchOptions>,
+    /// `--batch --status` or `--batch --cancel`: about the open grading batches only.
+    pub batch_query: Option<BatchQuery>,
+}
+
+/// Exit code of a grading stopped by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+pub fn run(args: GradeArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
+    let settings = config.study.configuration()?;
+    tracing::info!("configuration: {}", settings.source);
+    let data_dir = &config.study.data_dir;
+    if let Some(query) = config.batch_query {
+        return batch::answers::status_or_cancel(data_dir, &settings, BatchWork::Grade, query == BatchQuery::Cancel);
+    }
+    let judge = settings.judge(config.judge.as_deref())?.clone();
+    let registry = settings.registry();
+    // Held until the grades are saved, from before the dataset (with its grades) is read.
+    let _lock = if config.dry_run { None } else { data_lock::acquire_if_present(&config.study.data_dir, Work::Grade)? };
+    let loaded = config.study.open_usable(&registry)?;
+    let dataset = &loaded.dataset;
+    check_selected_models(dataset, &config.selection)?;
+    let mut plan = plan_grading(dataset, &registry, &config.selection);
+    // Judgments carried by open batches are paid for: never asked again while their batch is open. A
+    // record that cannot be read stops everything here, before anything is submitted.
+    let open = batch::record::list_open(data_dir, BatchWork::Grade)?;
+    let before = plan.tasks.len();
+    plan.tasks.retain(|task| {
+        !open.iter().any(|batch| {
+            batch.record.requests.iter().any(|request| {
+                request.condition == task.condition
+                    && request.model == task.model
+                    && request.question_id == task.response.question_id
+            })
+        })
+    });
+    let in_open = before - plan.tasks.len();
+    if in_open > 0 && config.batch.is_none() {
+        println!(
+            "note: {in_open} of the selected responses are being graded in open batches and are not graded again; \
+             `grade --batch` collects them (`grade --batch --status` lists them)"
+        );
+    }
+    let keys = config.study.keys()?;
+    let resolved_keys =
+        resolve_keys(&[&judge], &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
+    // The judge is asked at temperature 0 unless its entry says otherwise, where the model takes one.
+    let asked = ModelEntry { temperature: judge.temperature.or(Some(DEFAULT_JUDGE_TEMPERATURE)), ..judge.clone() };
+    if !plan.tasks.is_empty() {
+        for note in parameter_notes([&asked]) {
+            println!("{note}");
+        }
+    }
+    if config.dry_run {
+        print!("{}", describe_plan(&plan, &judge, &settings));
+        if let Some(sheet) = &dataset.answer_sheet
+            && !plan.tasks.is_empty()
+        {
+            let system = judge_system_prompt(sheet, &dataset.questions);
+            let messages: Vec<String> =
+                plan.tasks.iter().map(|task| Judgment::new(task, dataset).user_message).collect();
+            let calls: Vec<crate::cost::PlannedCall<'_>> = messages
+                .iter()
+                .map(|message| crate::cost::PlannedCall { system: Some(&system), user: message })
+                .collect();
+            let batchable = batch::BatchApi::for_provider(judge.provider).is_some();
+            let estimate = crate::cost::estimate(&asked, &calls, true, observed_judge_output(data_dir), batchable);
+            print!("{}", crate::cost::describe_estimates(&[estimate]));
+        }
+        if !plan.tasks.is_empty() {
+            if dataset.answer_sheet.is_none() {
+                println!("note: a real run would stop here: {}", no_answer_sheet(&config));
+            }
+            if let Err(missing) = resolved_keys {
+                println!("note: a real run would stop here: {missing}");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let collect_open = config.batch.is_some() && !open.is_empty();
+    if plan.tasks.is_empty() && !collect_open {
+        println!("{}", nothing_to_do(&plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(sheet) = &dataset.answer_sheet else { bail!("{}", no_answer_sheet(&config)) };
+    let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
+    let key = resolved_keys.remove(&judge.name).flatten();
+    let system_prompt = judge_system_prompt(sheet, &dataset.questions);
+    if let Some(options) = config.batch {
+        if batch::BatchApi::for_provider(judge.provider).is_some() {
+            let judgments: Vec<Judgment> = plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
+            let setup = batch::judgments::BatchJudge { entry: &judge, key, system_prompt };
+            return batch::judgments::grade_batched(
+                judgments,
+                open,
+                dataset,
+                &registry,
+                setup,
+                data_dir,
+                options,
+                settings.dispatch.max_in_flight,
+            );
+        }
+        println!(
+            "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
+            judge.name, judge.provider
+        );
+    }
+    let judge = JudgeSetup { entry: &judge, key, system_prompt };
+    let summary = make_judgments(&plan, dataset, &settings, judge, &config.study.data_dir, config.show_progress)?;
+    println!("{}", summary.describe());
+    if summary.interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The mean length in tokens of the judge's earlier answers in the audit logs, if there are any.
+fn observed_judge_output(data_dir: &std::path::Path) -> Option<u64> {
+    let mut outputs = Vec::new();
+    for condition in Condition::ALL {
+        let path = data_dir.join(left_behind_shared::judgments_path(condition));
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let (records, _) = left_behind_shared::parse_judgments(&text, &path.display().to_string());
+        outputs.extend(records.into_iter().filter_map(|record| record.raw_output));
+    }
+    crate::cost::observed_output(outputs.iter().map(|output| (output.as_str(), None)))
+}
+
+fn no_answer_sheet(config: &GradeConfig) -> String {
+    format!(
+        "the judge's system prompt holds the answer sheet, and {} has none (benchmark/*answer_sheet.txt); \
+         get it with `left-behind fetch`",
+        config.study.data_dir.display()
+    )
+}
+
+/// `--model` names a model whose responses are in results/.
+fn check_selected_models(dataset: &Dataset, selection: &GradingSelection) -> anyhow::Result<()> {
+    let unknown: Vec<&str> = selection
+        .models
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !dataset.results.iter().any(|results| results.model == *name))
+        .collect();
+    if !unknown.is_empty() {
+        let mut known: Vec<&str> = dataset.results.iter().map(|results| results.model.as_str()).collect();
+        known.sort_unstable();
+        known.dedup();
+        bail!("no responses of model {} in results/ (models with responses: {})", unknown.join(", "), known.join(", "));
+    }
+    Ok(())
+}
+
+fn nothing_to_do(plan: &GradingPlan<'_>) -> String {
+    let mut text = format!(
+        "nothing to grade: all {} selected are graded; --force grades them again",
+        plural(plan.already_graded, "response")
+    );
+    if plan.run_errors > 0 {
+        text.push_str(&format!("\n{}", run_errors_note(plan.run_errors)));
+    }
+    text
+}
+
+/// The `--dry-run` report: the judge, one line per (grades file, model) with something to grade,
+/// then the totals.
+pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &RunnerConfig) -> String {
+    let key = match &judge.api_key_env {
+        Some(variable) => format!("key {variable}"),
+        None => "no key".to_owned(),
+    };
+    let mut text = format!(
+        "judge: {} ({} {}, {} ({}), {key}; configuration: {})\n",
+        judge.name,
+        judge.provider,
+        judge.model_id,
+        judge.base_url_for_display(),
+        judge.base_url_origin,
+        settings.source
+    );
+    let counts = plan.counts();
+    let files: Vec<String> = counts.iter().map(|((condition, _), _)| grades_path(*condition)).collect();
+    let file_width = files.iter().map(|file| file.chars().count()).max().unwrap_or(0);
+    let model_width = counts.iter().map(|((_, model), _)| model.chars().count()).max().unwrap_or(0);
+    for (file, ((_, model), count)) in files.iter().zip(&counts) {
+        text.push_str(&format!("  {file:<file_width$}  {model:<model_width$}  {count:>3} to grade\n"));
+    }
+    text.push_str(&format!("total: {} to grade", plural(plan.tasks.len(), "response")));
+    let mut again = Vec::new();
+    if plan.retried_failures > 0 {
+        again.push(format!("{} of them failed before", plan.retried_failures));
+    }
+    if plan.replaced_answers > 0 {
+        again.push(format!("{} of them were answered again since they were graded", plan.replaced_answers));
+    }
+    if !again.is_empty() {
+        text.push_str(&format!(" ({})", again.join("; ")));
+    }
+    text.push_str(&format!(", {} already graded", plan.already_graded));
+    if plan.run_errors > 0 {
+        text.push_str(&format!("; {}", run_errors_note(plan.run_errors)));
+    }
+    text.push('\n');
+    text
+}

@@ -10,16 +10,18 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use left_behind_shared::{Condition, Dataset, GradeOutcome, GradingTask, ModelRegistry, grades_path};
+use left_behind_shared::{
+    Condition, Dataset, GradeOutcome, GradingPlan, GradingTask, ModelRegistry, judge_grades_path,
+};
 
 use super::answers::{BatchOptions, Ended, Tally, add_usage, report};
 use super::collect::{self, Delivered, Tracked};
 use super::record::{BatchWork, OpenBatch, RecordedRequest};
 use super::{BatchClient, ItemResult};
-use crate::config::{DEFAULT_JUDGE_TEMPERATURE, ModelEntry};
+use crate::config::DEFAULT_JUDGE_TEMPERATURE;
 use crate::grade::judgment::JudgeIdentity;
 use crate::grade::writer::GradesDocument;
-use crate::grade::{Judgment, prompt_hash};
+use crate::grade::{ChosenJudge, Judgment, prompt_hash};
 use crate::interrupt::block_on_interruptible;
 use crate::providers::{self, CompletionRequest, SystemPrompt, parameters};
 use crate::secrets::Secret;
@@ -27,19 +29,20 @@ use crate::secrets::Secret;
 /// A judgment's key: (condition, graded model, question id).
 type Key = (Condition, String, u32);
 
-/// Removes from `judgments` those that open batches carry; how many were removed.
-pub fn set_aside_open(judgments: &mut Vec<Judgment>, open: &[OpenBatch]) -> usize {
-    let before = judgments.len();
-    judgments.retain(|judgment| {
-        !open.iter().any(|batch| {
+/// Removes from `plan` (the plan of judge `judge`) the gradings that open batches of that judge
+/// carry; how many were removed.
+pub fn set_aside_open(plan: &mut GradingPlan<'_>, open: &[OpenBatch], judge: &str) -> usize {
+    let before = plan.tasks.len();
+    plan.tasks.retain(|task| {
+        !open.iter().filter(|batch| batch.record.caller == judge).any(|batch| {
             batch.record.requests.iter().any(|request| {
-                request.condition == judgment.row.condition
-                    && request.model == judgment.row.model
-                    && request.question_id == judgment.row.question_id
+                request.condition == task.condition
+                    && request.model == task.model
+                    && request.question_id == task.response.question_id
             })
         })
     });
-    before - judgments.len()
+    before - plan.tasks.len()
 }
 
 /// The judgment of an open batch's request, rebuilt from the dataset (`None`: the answer is gone).
@@ -55,7 +58,7 @@ fn rebuild(dataset: &Dataset, request: &RecordedRequest) -> Option<Judgment> {
 
 /// Everything `grade --batch` needs about the judge.
 pub struct BatchJudge<'a> {
-    pub entry: &'a ModelEntry,
+    pub judge: &'a ChosenJudge<'a>,
     pub key: Option<Secret>,
     pub system_prompt: String,
 }
@@ -72,21 +75,14 @@ pub fn grade_batched(
     options: BatchOptions,
     http_slots: usize,
 ) -> anyhow::Result<ExitCode> {
-    let entry = judge.entry;
+    let chosen = judge.judge;
+    let entry = chosen.entry;
     let hash = prompt_hash(&judge.system_prompt);
     for batch in &open {
         if batch.record.prompt_hash.as_deref() != Some(hash.as_str()) {
             println!(
                 "note: {} was submitted with another judge prompt than today's; its judgments record the hash they were made with",
                 batch.path.display()
-            );
-        }
-        if batch.record.caller != entry.name {
-            anyhow::bail!(
-                "{}: an open grading batch of judge {:?}; collect it with `grade --batch --judge {}` first (or cancel it)",
-                batch.path.display(),
-                batch.record.caller,
-                batch.record.caller
             );
         }
     }
@@ -136,8 +132,9 @@ pub fn grade_batched(
     conditions.dedup();
     let mut documents = Vec::new();
     for condition in conditions {
-        let rows = dataset.grades.iter().filter(|row| row.condition == condition).cloned().collect();
-        documents.push((condition, GradesDocument::open(data_dir, condition, rows, registry.clone())?));
+        let rows = chosen.existing_grades(dataset).iter().filter(|row| row.condition == condition).cloned().collect();
+        let document = GradesDocument::open(data_dir, chosen.directory.as_ref(), condition, rows, registry.clone())?;
+        documents.push((condition, document));
     }
     let identity =
         JudgeIdentity { name: entry.name.clone(), model_id: entry.model_id.clone(), prompt_hash: hash.clone() };
@@ -151,7 +148,7 @@ pub fn grade_batched(
         for (condition, document) in documents {
             let (handle, join) = crate::writer::spawn(document, stop.clone());
             writers.insert(condition, handle);
-            joins.push((grades_path(condition), join));
+            joins.push((chosen.grades_path(condition), join));
         }
         let mut tracked: Vec<Tracked> =
             open.into_iter().map(|batch| Tracked { open: batch, client: client.clone() }).collect();
@@ -175,6 +172,8 @@ pub fn grade_batched(
         }
         let tally = Arc::new(Mutex::new(Tally::default()));
         let by_key = Arc::new(Mutex::new(by_key));
+        let directory = chosen.directory.clone();
+        let grades_path_of = move |condition: Condition| judge_grades_path(directory.as_ref(), condition);
         let deliver = {
             let writers = writers.clone();
             let tally = tally.clone();
@@ -223,7 +222,7 @@ pub fn grade_batched(
                         GradeOutcome::Scored(_) => tally.answered += 1,
                         GradeOutcome::Failed => tally.failed.push(format!(
                             "{} {} question {}: {}",
-                            grades_path(judged.row.condition),
+                            grades_path_of(judged.row.condition),
                             judged.row.model,
                             judged.row.question_id,
                             judged.row.notes

@@ -36,6 +36,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
+        family: info.family.clone(),
     })
 }
 
@@ -59,5 +60,6 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
+        family: Some("anthropic".to_owned()),
     })
 }

@@ -143,6 +143,7 @@ pub(super) fn new_entry(
         pricing,
         built_in: false,
         local: None,
+        family: family(section.family)?,
     })
 }
 
@@ -253,6 +254,7 @@ pub(super) fn new_local_entry(
         concurrency: None,
         pricing,
         built_in: false,
+        family: family(section.family.clone())?,
         local: Some(LocalModelSettings {
             model_path,
             url,
@@ -312,5 +314,16 @@ pub(super) fn apply_section(
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
     entry.pricing = pricing.over(entry.pricing);
+    if let Some(family) = family(section.family)? {
+        entry.family = Some(family);
+    }
     Ok(entry)
+}
+
+/// A model's family as written (`family = "openai"`), lowercased; empty is refused.
+fn family(text: Option<String>) -> anyhow::Result<Option<String>> {
+    match text.map(|text| text.trim().to_lowercase()) {
+        Some(text) if text.is_empty() => anyhow::bail!("family must name who made the model (such as \"openai\")"),
+        other => Ok(other),
+    }
 }

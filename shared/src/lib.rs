@@ -21,12 +21,14 @@ mod problem;
 mod question;
 mod registry;
 mod report;
+mod report_uncertainty;
 mod results;
 mod robustness;
 mod self_preference;
 mod study;
 mod tables;
 mod text;
+pub mod uncertainty;
 mod validate;
 
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
@@ -71,6 +73,11 @@ pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,
 };
+pub use report_uncertainty::{
+    CLUSTER_NOUN, ContrastName, ContrastScope, DEFAULT_DETECTABLE_EFFECT_PP, PairedContrast, UncertaintyMethod,
+    UncertaintySettings, add_uncertainty, compute_contrasts, entries_interval, format_p_value, p_phrase,
+    score_interval,
+};
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
 pub use robustness::{
     ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
@@ -81,8 +88,9 @@ pub use self_preference::{
 };
 pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use tables::{
-    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,
-    question_category_table, render_csv, render_latex, render_markdown, render_text, report_tables,
+    Cell, CellInterval, INTERVAL_NOTE, ReportTables, Table, category_table, condition_table, contrast_table,
+    format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
+    render_latex_with_headline, render_markdown, render_text, report_tables,
 };
 pub use text::{Alignment, pad, plural, truncate};
 pub use validate::validate;

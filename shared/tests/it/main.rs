@@ -15,3 +15,4 @@ mod report;
 mod results;
 mod run_records;
 mod study;
+mod uncertainty;

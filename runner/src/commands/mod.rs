@@ -6,6 +6,7 @@
 //! no engine module uses a command module.
 
 pub mod agreement;
+pub mod batch;
 pub mod fetch;
 pub mod grade;
 pub mod metrics;

@@ -280,3 +280,17 @@ pub fn observed_output<'a>(answers: impl IntoIterator<Item = (&'a str, Option<u6
     }
     (count > 0).then(|| total.div_ceil(count))
 }
+
+/// Adds `usage` to `total`, field by field (a field stays unknown until some call reports it).
+pub fn add_usage(total: &mut TokenUsage, usage: &TokenUsage) {
+    fn add(total: &mut Option<u64>, value: Option<u64>) {
+        if let Some(value) = value {
+            *total = Some(total.unwrap_or(0) + value);
+        }
+    }
+    add(&mut total.input_tokens, usage.input_tokens);
+    add(&mut total.output_tokens, usage.output_tokens);
+    add(&mut total.cached_input_tokens, usage.cached_input_tokens);
+    add(&mut total.cache_creation_input_tokens, usage.cache_creation_input_tokens);
+    add(&mut total.reasoning_tokens, usage.reasoning_tokens);
+}

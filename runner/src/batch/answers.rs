@@ -347,7 +347,7 @@ fn to_recorded(
         ItemResult::Answered(completion) => {
             tally.answered += 1;
             if let Some(usage) = &completion.usage {
-                add_usage(tally.usage.entry(request.model.clone()).or_default(), usage);
+                crate::cost::add_usage(tally.usage.entry(request.model.clone()).or_default(), usage);
             }
             Some(Recorded::Answer(ResponseRecord {
                 question_id: question.id,
@@ -389,19 +389,6 @@ fn to_recorded(
             None
         }
     }
-}
-
-pub(crate) fn add_usage(total: &mut left_behind_shared::TokenUsage, usage: &left_behind_shared::TokenUsage) {
-    fn add(total: &mut Option<u64>, value: Option<u64>) {
-        if let Some(value) = value {
-            *total = Some(total.unwrap_or(0) + value);
-        }
-    }
-    add(&mut total.input_tokens, usage.input_tokens);
-    add(&mut total.output_tokens, usage.output_tokens);
-    add(&mut total.cached_input_tokens, usage.cached_input_tokens);
-    add(&mut total.cache_creation_input_tokens, usage.cache_creation_input_tokens);
-    add(&mut total.reasoning_tokens, usage.reasoning_tokens);
 }
 
 /// How a batch command's waiting ended.

@@ -14,7 +14,7 @@ use left_behind_shared::{
     Condition, Dataset, GradeOutcome, GradingPlan, GradingTask, ModelRegistry, judge_grades_path,
 };
 
-use super::answers::{BatchOptions, Ended, Tally, add_usage, report};
+use super::answers::{BatchOptions, Ended, Tally, report};
 use super::collect::{self, Delivered, Tracked};
 use super::record::{BatchWork, OpenBatch, RecordedRequest};
 use super::{BatchClient, ItemResult};
@@ -183,7 +183,7 @@ pub fn grade_batched(
                 let answer = match delivered.result {
                     ItemResult::Answered(completion) => {
                         if let Some(usage) = &completion.usage {
-                            add_usage(
+                            crate::cost::add_usage(
                                 tally.lock().expect("the tally").usage.entry(identity.name.clone()).or_default(),
                                 usage,
                             );

@@ -215,6 +215,9 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     if !setups.is_empty() {
         let summary = make_judgments(setups, dataset, &settings, &config.study.data_dir, config.show_progress)?;
         println!("{}", summary.describe());
+        let usage: std::collections::BTreeMap<_, _> =
+            summary.usage.iter().map(|(judge, usage)| (judge.clone(), (usage.clone(), false))).collect();
+        print!("{}", crate::cost::describe_actual(&entries, &usage));
         if summary.interrupted {
             return Ok(ExitCode::from(INTERRUPTED));
         }

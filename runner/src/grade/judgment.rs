@@ -94,6 +94,7 @@ impl Judgment {
         let (request, sent) = judge.client.fit(&request);
         let mut attempts = Vec::new();
         let mut raw_output = None;
+        let mut usage: Option<left_behind_shared::TokenUsage> = None;
         let (outcome, notes) = loop {
             let call = judge.client.complete(dispatcher, &request).await;
             match call.result {
@@ -103,6 +104,9 @@ impl Judgment {
                     break (GradeOutcome::Failed, format!("{API_ERROR}: {message}"));
                 }
                 Ok(completion) => {
+                    if let Some(used) = &completion.usage {
+                        crate::cost::add_usage(usage.get_or_insert_default(), used);
+                    }
                     let raw = match &judge.key {
                         Some(key) => key.redact(&completion.text),
                         None => completion.text,
@@ -141,7 +145,7 @@ impl Judgment {
             model_id: judge.client.provider().wire_model_id().to_owned(),
             prompt_hash: judge.prompt_hash.clone(),
         };
-        let ended = Ended { outcome, notes, raw_output, attempts, parameters: sent.to_json(), batch_id: None };
+        let ended = Ended { outcome, notes, raw_output, attempts, parameters: sent.to_json(), batch_id: None, usage };
         self.finish(&identity, ended)
     }
 
@@ -177,12 +181,20 @@ impl Judgment {
                 ),
             },
         };
-        let ended = Ended { outcome, notes, raw_output, attempts, parameters, batch_id: Some(batch_id.to_owned()) };
+        let ended = Ended {
+            outcome,
+            notes,
+            raw_output,
+            attempts,
+            parameters,
+            batch_id: Some(batch_id.to_owned()),
+            usage: None,
+        };
         self.finish(identity, ended)
     }
 
     fn finish(self, identity: &JudgeIdentity, ended: Ended) -> Judged {
-        let Ended { outcome, notes, raw_output, attempts, parameters, batch_id } = ended;
+        let Ended { outcome, notes, raw_output, attempts, parameters, batch_id, usage } = ended;
         let mut row = self.row;
         row.outcome = outcome;
         row.notes = notes.clone();
@@ -219,7 +231,7 @@ impl Judgment {
             parameters: Some(parameters),
             batch_id,
         };
-        Judged { record, row }
+        Judged { record, row, usage }
     }
 }
 
@@ -241,4 +253,5 @@ struct Ended {
     attempts: Vec<JudgeAttempt>,
     parameters: serde_json::Value,
     batch_id: Option<String>,
+    usage: Option<left_behind_shared::TokenUsage>,
 }

@@ -169,7 +169,7 @@ async fn execute(
             CallResult::Answered(model, usage) => {
                 summary.answered += 1;
                 if let Some(usage) = usage {
-                    batch::answers::add_usage(summary.usage.entry(model).or_default(), &usage);
+                    crate::cost::add_usage(summary.usage.entry(model).or_default(), &usage);
                 }
             }
             CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),

@@ -449,8 +449,18 @@ async fn grade_batch_writes_the_grades_and_audit_log_that_live_grading_writes() 
         "the rubric is cached in a batch too"
     );
     assert_eq!(fake.requests[0].1["temperature"], json!(0.0));
+    // The tokens the API reported (anthropic_answer: 30 in, 9 out per call) and their cost at the
+    // judge's documented price ($3 / $15 per million): (60 x 3 + 18 x 15) / 1M = $0.00045 live,
+    // half of it in batch mode.
+    assert!(
+        stdout.contains("tokens: claude_sonnet_4.5: 60 in (0 cached), 18 out, $0.0002 at batch prices"),
+        "{stdout}"
+    );
     let live = grade_in(dirs[1].path(), &live_judge.url, false).await;
     assert_eq!(live.status.code(), Some(0), "{}", text(&live.stderr));
+    let live_stdout = text(&live.stdout);
+    assert!(live_stdout.contains("tokens: claude_sonnet_4.5: 60 in (0 cached), 18 out, $0.000"), "{live_stdout}");
+    assert!(!live_stdout.contains("at batch prices"), "{live_stdout}");
     let grades = |data: &Path| std::fs::read_to_string(data.join("grades/C1_english.csv")).unwrap();
     assert_eq!(grades(dirs[0].path()), grades(dirs[1].path()));
     let log = |data: &Path| -> Vec<Value> {
@@ -509,4 +519,63 @@ async fn claude_models_after_opus_4_6_are_asked_without_a_temperature_and_the_an
         let sends_temperature = seen.body.get("temperature").is_some();
         assert_eq!(sends_temperature, seen.body["model"] == "claude-opus-4-5", "{}", seen.raw_body);
     }
+}
+
+#[test]
+fn anthropic_models_after_opus_4_6_are_told_apart_by_their_ids() {
+    use left_behind_runner::providers::parameters::anthropic_rejects_sampling;
+    for id in [
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-4-7-20260416",
+        "anthropic.claude-opus-4-8",
+        "claude-opus-4-7@20260416",
+        "claude-sonnet-5",
+        "claude-opus-5-5",
+        "claude-haiku-5-5",
+    ] {
+        assert!(anthropic_rejects_sampling(id), "{id}");
+    }
+    for id in [
+        "claude-opus-4-5",
+        "claude-opus-4-6",
+        "claude-sonnet-4-5-20250929",
+        "claude-opus-4-20250514",
+        "claude-3-5-sonnet-20241022",
+        "claude-haiku-4-5",
+        "gpt-5.2",
+    ] {
+        assert!(!anthropic_rejects_sampling(id), "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_estimates_tokens_and_cost_live_and_in_batch_from_the_configured_prices() {
+    let data = dataset(1);
+    // "English question 1?" is 19 bytes: 5 tokens; C1 has no system prompt. Output: at most
+    // max_tokens (no answers yet), 100. Live: (5 x $2 + 100 x $10) / 1M = $0.00101; batch at 60% off.
+    let models = "[models.gpt_x]\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel_id = \"gpt-x\"\n\
+                  max_tokens = 100\nprice_input_per_mtok = 2.0\nprice_output_per_mtok = 10.0\nbatch_discount = 0.6\n\n\
+                  [models.local_x]\nprovider = \"openai-compatible\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel_id = \"l\"\n";
+    let config = crate::support::write_config(data.path(), "", models);
+    let args = run_args(data.path(), &config, &["--model", "gpt_x,local_x", "--condition", "C1", "--dry-run"]);
+    let output = run_binary(args, keys(), data.path()).await;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    let row = stdout.lines().find(|line| line.trim_start().starts_with("gpt_x ")).expect("a row for gpt_x");
+    let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
+    assert_eq!(cells, ["gpt_x", "1", "5", "100 (at most max_tokens)", "$0.0010", "$0.0004"], "{stdout}");
+    let local = stdout.lines().find(|line| line.trim_start().starts_with("local_x ")).expect("a row for local_x");
+    assert!(local.contains("no price"), "{local}");
+    assert!(stdout.contains("total: $0.0010 live, $0.0004 with --batch (models without a price left out"), "{stdout}");
+
+    // A price that is not one is refused, naming the field.
+    let bad = crate::support::write_config(
+        data.path(),
+        "",
+        "[models.gpt_x]\nprovider = \"openai\"\nmodel_id = \"gpt-x\"\nbatch_discount = 1.5\n",
+    );
+    let output = run_binary(run_args(data.path(), &bad, &["--dry-run"]), keys(), data.path()).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("batch_discount must be the fraction"), "{}", text(&output.stderr));
 }

@@ -75,6 +75,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("EMPTY_BASE", EMPTY_BASE)
         .env("REPORT_JSON", &report)
         .env("STUDY_DATA", &study)
+        .env("LEFT_BEHIND_BIN", runner_binary(root)?)
         .env("ARTIFACTS_DIR", &artifacts)
         .env("CHROMIUM", CHROMIUM);
     workspace::run(&mut node)?;
@@ -114,4 +115,18 @@ fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()>
         bail!("left-behind report failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     std::fs::write(out, &output.stdout).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// The `left-behind` binary (built here if needed), for browser tests that compare a page with a
+/// command's output on a file the page made (`agreement` on an exported review file).
+fn runner_binary(root: &Path) -> anyhow::Result<PathBuf> {
+    workspace::run(Command::new(workspace::cargo()).current_dir(root).args([
+        "build",
+        "--quiet",
+        "--package",
+        "left-behind-runner",
+        "--locked",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("debug").join("left-behind"))
 }

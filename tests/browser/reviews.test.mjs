@@ -63,7 +63,7 @@ test('a blind review queue worked with the keyboard: kept, exported, cleared, im
   const queue = '/review?sample=cell&k=1&seed=7';
   await open(page, 'study', queue);
   await progress(page, '0 of 40 reviewed');
-  assert.ok((await page.textContent('[data-testid="storage-note"]')).includes('live in this browser until you export them'));
+  assert.ok((await page.textContent('[data-testid="storage-note"]')).includes('live in this browser (its local storage for this site) until you export them'));
   await page.fill('[data-testid="reviewer-name"]', 'alice');
   await page.press('[data-testid="reviewer-name"]', 'Tab');
   await page.locator('main h1').click();
@@ -86,7 +86,7 @@ test('a blind review queue worked with the keyboard: kept, exported, cleared, im
       await page.keyboard.press(keyName);
     }
     await page.waitForFunction(() => document.querySelector('[data-testid="review-status"]').textContent.startsWith('Saved'));
-    await page.waitForSelector('[data-testid="judge-notes"]');
+    await page.waitForSelector('[data-testid="judge-notes"]', { state: 'attached' });
     await progress(page, `${item + 1} of 40 reviewed`);
     reviewed.push(key);
     await page.keyboard.press('n');

@@ -215,8 +215,10 @@ pub fn judge_visible(store: ReviewStore, key: &ResponseKey) -> bool {
 pub fn HiddenGrade() -> impl IntoView {
     view! {
         <div class="hidden-grade" data-testid="judge-hidden">
-            <p>"Hidden until you save your review, so that the judge's scores do not anchor yours (blind review)."</p>
-            <BlindSwitch />
+            <p>
+                "Hidden until you save your review, so that the judge's scores do not anchor yours (blind \
+                 review). The switch above shows them at once."
+            </p>
         </div>
     }
 }

@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use wasm_bindgen::JsCast;
 
 use crate::app::{href, navigator, use_site};
-use crate::components::{HiddenGrade, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible};
+use crate::components::{BlindSwitch, HiddenGrade, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible};
 use crate::pages::responses::response_route;
 
 #[component]
@@ -220,6 +220,7 @@ fn detail(
             <section aria-labelledby="grade-heading">
                 <h2 id="grade-heading">"Judge's grade"</h2>
                 // Blind review: hidden until the reader has saved their own review (or asks to see it).
+                <BlindSwitch />
                 {move || if judge_visible(store, &judge_key) {
                     let grade = grade.clone();
                     view! {

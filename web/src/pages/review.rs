@@ -132,7 +132,6 @@ pub fn ReviewPage() -> impl IntoView {
         </p>
         <progress max=move || items.with(Vec::len).max(1).to_string() value=move || done.get().to_string()></progress>
         <p class="keys">"Keys: 0, 1, 2 score the highlighted criterion and move to the next; s save; n next unreviewed; p previous."</p>
-        <BlindSwitch />
         {move || {
             let items = items.get();
             if items.is_empty() {
@@ -289,6 +288,7 @@ fn queue_item(
                 <h3>"Response"</h3>
                 {record.map(|record| view! { <MarkdownView source=record.response lang=lang highlight=highlight /> })}
                 <h3>"Judge's grade"</h3>
+                <BlindSwitch />
                 {move || if judge_visible(store, &key) {
                     let grade = grade.clone();
                     view! {

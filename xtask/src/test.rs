@@ -1,6 +1,8 @@
 //! `cargo xtask test`: `setup` (installing only what is missing), then everything CI checks, in
-//! order, stopping at the first failure: formatting, clippy with warnings denied (the runner also
-//! without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's
+//! order, stopping at the first failure: formatting, clippy with warnings denied (with the runner's
+//! llama.cpp engine, `--features local`, and without it, as `cargo install --path runner` builds it),
+//! every cargo test (with the engine, so the local-model tests run), the runner's local-model tests
+//! without the engine, the site build, and the browser tests (node's
 //! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
 //! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
 
@@ -19,11 +21,20 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+/// Makes the end-to-end tests fail, not skip, when the study's dataset is missing (tests/src/lib.rs).
+const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
+/// The runner's opt-in llama.cpp engine, which CI builds, lints and tests.
+const LOCAL_ENGINE: &str = "left-behind-runner/local";
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
     // installed only if missing, so that `cargo xtask test` works on a fresh machine by itself.
     setup::run(root)?;
+    // The tests that read the study's dataset fail without it here (as under CI), instead of
+    // skipping: it is made available first, from LEFT_BEHIND_SOURCE (a directory, URL or tarball),
+    // beside the checkout, or fetched.
+    let work = root.join("target/browser-tests");
+    let study = study_dataset(root, &work)?;
     let cargo = workspace::cargo();
     workspace::run(Command::new(&cargo).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
     workspace::run(Command::new(&cargo).current_dir(root).args([
@@ -31,25 +42,42 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "--workspace",
         "--all-targets",
         "--locked",
+        "--features",
+        LOCAL_ENGINE,
         "--",
         "-D",
         "warnings",
     ]))?;
-    // The runner without the local engine (no cmake, no clang) must still build.
+    // The runner as `cargo install --path runner` builds it: no local engine, no cmake, no clang.
     workspace::run(Command::new(&cargo).current_dir(root).args([
         "clippy",
         "--package",
         "left-behind-runner",
-        "--no-default-features",
+        "--all-targets",
         "--locked",
         "--",
         "-D",
         "warnings",
     ]))?;
-    workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace", "--locked"]))?;
+    workspace::run(
+        Command::new(&cargo)
+            .current_dir(root)
+            .args(["test", "--workspace", "--locked", "--features", LOCAL_ENGINE])
+            .env("LEFT_BEHIND_SOURCE", &study)
+            .env(REQUIRE_DATASET_ENV, "1"),
+    )?;
+    // Without the engine, a local entry stops before any call and says how to get it.
+    workspace::run(Command::new(&cargo).current_dir(root).args([
+        "test",
+        "--package",
+        "left-behind-runner",
+        "--test",
+        "it",
+        "--locked",
+        "--",
+        "local_model::run_reports_an_unusable_model_file_before_asking_anything",
+    ]))?;
     let dist = site::build_wasm(root)?;
-    let work = root.join("target/browser-tests");
-    let study = study_dataset(root, &work)?;
     let sites = [
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
@@ -83,8 +111,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The study's dataset: `$LEFT_BEHIND_SOURCE` or ../shared/datasets/left-behind, else fetched once
-/// into target/ with `left-behind fetch`.
+/// The study's dataset: `$LEFT_BEHIND_SOURCE` when it is a directory, or ../shared/datasets/left-behind,
+/// else fetched once into target/ with `left-behind fetch` (from `$LEFT_BEHIND_SOURCE` when it is a URL
+/// or a tarball, which `fetch` reads itself, else from the study's repository).
 pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     if let Some(dir) = workspace::study_dataset(root) {
         return Ok(dir);

@@ -22,6 +22,7 @@ mod registry;
 mod report;
 mod results;
 mod tables;
+mod text;
 mod validate;
 
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
@@ -67,4 +68,5 @@ pub use tables::{
     Cell, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
     render_csv, render_latex, render_markdown, render_text, report_tables,
 };
+pub use text::{failed_calls_not_graded, shorten_chars};
 pub use validate::validate;

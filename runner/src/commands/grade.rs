@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use left_behind_shared::{
-    Condition, Dataset, GradingPlan, GradingSelection, grades_path, judge_system_prompt, plan_grading, plural,
+    Condition, Dataset, GradingPlan, GradingSelection, failed_calls_not_graded, grades_path, judge_system_prompt,
+    plan_grading, plural,
 };
 
 use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_conditions};
 use crate::config::{ModelEntry, RunnerConfig};
 use crate::data_lock::{self, Work};
-use crate::grade::{JudgeSetup, make_judgments, run_errors_note};
+use crate::grade::{JudgeSetup, make_judgments};
 use crate::model_client::resolve_keys;
 
 #[derive(Debug, Args)]
@@ -150,7 +151,7 @@ fn nothing_to_do(plan: &GradingPlan<'_>) -> String {
         plural(plan.already_graded, "response")
     );
     if plan.run_errors > 0 {
-        text.push_str(&format!("\n{}", run_errors_note(plan.run_errors)));
+        text.push_str(&format!("\n{}", failed_calls_not_graded(plan.run_errors)));
     }
     text
 }
@@ -165,7 +166,7 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
     let mut text = format!(
         "judge: {} ({} {}, {} ({}), {key}; configuration: {})\n",
         judge.name,
-        judge.provider,
+        judge.provider(),
         judge.model_id,
         judge.base_url_for_display(),
         judge.base_url_origin,
@@ -191,7 +192,7 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
     }
     text.push_str(&format!(", {} already graded", plan.already_graded));
     if plan.run_errors > 0 {
-        text.push_str(&format!("; {}", run_errors_note(plan.run_errors)));
+        text.push_str(&format!("; {}", failed_calls_not_graded(plan.run_errors)));
     }
     text.push('\n');
     text

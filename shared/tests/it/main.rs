@@ -13,3 +13,4 @@ mod questions;
 mod report;
 mod results;
 mod run_records;
+mod text;

@@ -50,13 +50,21 @@ pub fn make_calls(
     })
 }
 
+/// A call that still failed after its retries, as the summary lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FailedCall {
+    /// The results file it is recorded in.
+    pub file: String,
+    pub question_id: u32,
+    pub message: String,
+}
+
 /// What a run did.
 #[derive(Debug, Default)]
 pub struct Summary {
     pub planned: usize,
     pub answered: usize,
-    /// (results file, question id, message)
-    pub failed: Vec<(String, u32, String)>,
+    pub failed: Vec<FailedCall>,
     pub interrupted: bool,
 }
 
@@ -68,8 +76,8 @@ impl Summary {
                 ", {} failed (recorded in the files' errors; `left-behind run` tries them again):",
                 self.failed.len()
             ));
-            for (file, question, message) in &self.failed {
-                text.push_str(&format!("\n  {file} question {question}: {message}"));
+            for FailedCall { file, question_id, message } in &self.failed {
+                text.push_str(&format!("\n  {file} question {question_id}: {message}"));
             }
         }
         if self.interrupted {
@@ -130,7 +138,11 @@ async fn execute(
                     Recorded::Answer(_) => CallResult::Answered,
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
-                        CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
+                        CallResult::Failed(FailedCall {
+                            file: job.relative_path.clone(),
+                            question_id: failure.question_id,
+                            message: failure.message.clone(),
+                        })
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.
@@ -150,7 +162,7 @@ async fn execute(
     while let Some(joined) = calls.join_next().await {
         match joined.context("a call task failed")? {
             CallResult::Answered => summary.answered += 1,
-            CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
+            CallResult::Failed(failed) => summary.failed.push(failed),
             CallResult::Cancelled => summary.interrupted = true,
         }
         if !summary.interrupted && *cancelled_watch.borrow_and_update() {
@@ -173,7 +185,7 @@ async fn execute(
 
 enum CallResult {
     Answered,
-    Failed(String, u32, String),
+    Failed(FailedCall),
     Cancelled,
 }
 

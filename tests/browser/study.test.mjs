@@ -8,6 +8,10 @@ import { after, before, test } from 'node:test';
 import { launch, newPage, open, parseCsv, screenshot, tableRows, url } from './helpers.mjs';
 
 const report = JSON.parse(readFileSync(process.env.REPORT_JSON, 'utf8'));
+/** A table as `left-behind report --format csv` prints it: its rows, header first. */
+const printedTable = (id) => parseCsv(readFileSync(join(process.env.REPORT_CSV_DIR, `${id}.csv`), 'utf8')).filter((row) => row.length > 1);
+/** A cell as the CSV has it: a missing value is empty there and `–` on the page. */
+const asPrinted = (shown) => (shown === '–' ? '' : shown);
 const studyData = process.env.STUDY_DATA;
 let browser;
 
@@ -43,6 +47,9 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     assertShown(time, summary.mean_time_s, 1, `Table 1 ${condition} time`);
     assertShown(length, summary.mean_length_words, 0, `Table 1 ${condition} length`);
   }
+  // Character for character what `left-behind report` prints.
+  const printed1 = printedTable('conditions').slice(1);
+  assert.deepEqual(table1.map((row) => row.map(asPrinted)), printed1, 'Table 1 as report prints it');
 
   const table2 = await tableRows(page, 'model_categories');
   assert.equal(table2.length, report.model_categories.length);
@@ -55,6 +62,12 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     else assertShown(delta, summary.clt_delta_pp, 1, `Table 2 ${summary.category} ${condition} ΔCLT`);
     assertShown(time, summary.mean_time_s, 1, `Table 2 time`);
     assertShown(length, summary.mean_length_words, 0, `Table 2 length`);
+  }
+  const printed2 = printedTable('model_categories').slice(1);
+  assert.equal(table2.length, printed2.length);
+  for (const [index, row] of table2.entries()) {
+    // The category heads its group on the page; the CSV repeats it on every row.
+    assert.deepEqual(row.slice(1).map(asPrinted), printed2[index].slice(1), `Table 2 row ${index} as report prints it`);
   }
 
   // The heatmap: every model x condition cell.

@@ -51,7 +51,10 @@ pub fn study_dataset_or_skip(test: &str) -> Option<PathBuf> {
     dataset
 }
 
-/// The `left-behind` binary, built once per test run with the same profile as the tests.
+/// The `left-behind` binary, built once per test run with the same profile and features as the tests.
+/// It is built as `cargo test --workspace` builds it (`--no-run`: a no-op when that is what runs
+/// these tests), so that every dependency keeps the features it has there and nothing, llama.cpp
+/// least of all, is built a second time or overwritten with a different build.
 pub fn left_behind_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -62,10 +65,10 @@ pub fn left_behind_binary() -> &'static Path {
         let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
         cargo
             .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "left-behind-runner", "--bin", "left-behind"])
+            .args(["test", "--quiet", "--workspace", "--no-run"])
             .env("CARGO_TARGET_DIR", &target_dir);
         if left_behind_runner::LOCAL_ENGINE {
-            cargo.args(["--features", "local"]);
+            cargo.args(["--features", "left-behind-runner/local"]);
         }
         if profile_dir.file_name().is_some_and(|name| name == "release") {
             cargo.arg("--release");

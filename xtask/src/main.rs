@@ -10,6 +10,8 @@ mod setup;
 mod site;
 mod test;
 mod test_model;
+#[cfg(test)]
+mod tests;
 mod workspace;
 
 use std::path::PathBuf;

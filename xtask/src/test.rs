@@ -90,6 +90,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let report = work.join("report.json");
     write_report_json(root, &study, &report)?;
+    let report_csv = work.join("report-csv");
+    write_report_csv(root, &study, &report_csv)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -102,6 +104,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
         .env("REPORT_JSON", &report)
+        .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
         .env("CHROMIUM", CHROMIUM);
@@ -129,6 +132,19 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
         )?;
     }
     Ok(fetched)
+}
+
+/// `left-behind report --format csv --out DIR` over `data`: the tables as `report` prints them (one CSV
+/// per table, at the paper's precision), which the site's tables must show character for character.
+fn write_report_csv(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+    workspace::run(
+        Command::new(workspace::cargo())
+            .current_dir(root)
+            .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "csv", "--data"])
+            .arg(data)
+            .arg("--out")
+            .arg(out),
+    )
 }
 
 /// `left-behind report --format json` over `data`: the numbers the site must show.

@@ -53,7 +53,8 @@ fn the_manifest_lists_every_data_file_with_its_size_and_sha256() {
     let manifest =
         parse_manifest(&std::fs::read_to_string(site.join("data/manifest.json")).unwrap(), "manifest.json").unwrap();
     let paths: Vec<&str> = manifest.files.iter().map(|file| file.path.as_str()).collect();
-    assert_eq!(paths, ["benchmark/questions.json", "grades/C2_kazakh.csv", "results/C2_kazakh/qwen3.json"]);
+    // In the layout's order: benchmark/, results/, grades/.
+    assert_eq!(paths, ["benchmark/questions.json", "results/C2_kazakh/qwen3.json", "grades/C2_kazakh.csv"]);
     for file in &manifest.files {
         let original = std::fs::read(data.path().join(&file.path)).unwrap();
         let copied = std::fs::read(site.join("data").join(&file.path)).unwrap();
@@ -130,6 +131,6 @@ fn only_the_layouts_places_are_dataset_files() {
     write(data.path(), "results/C1_english/nested/deeper.json", b"{}");
     assert_eq!(
         dataset_files(data.path()).unwrap(),
-        ["benchmark/questions.json", "grades/C2_kazakh.csv", "results/C2_kazakh/qwen3.json"]
+        ["benchmark/questions.json", "results/C2_kazakh/qwen3.json", "grades/C2_kazakh.csv"]
     );
 }

@@ -34,6 +34,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         temperature: None,
         concurrency: None,
         built_in: true,
+        family: info.family.clone(),
     })
 }
 
@@ -55,5 +56,6 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         temperature: Some(DEFAULT_JUDGE_TEMPERATURE),
         concurrency: None,
         built_in: true,
+        family: Some("anthropic".to_owned()),
     })
 }

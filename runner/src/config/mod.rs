@@ -58,7 +58,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use left_behind_shared::{Condition, ModelCategory, ModelInfo, ModelRegistry};
+use left_behind_shared::{Condition, ModelCategory, ModelInfo, ModelRegistry, StudySettings};
 use reqwest::Url;
 
 use crate::dispatch::DispatchPolicy;
@@ -130,6 +130,9 @@ pub struct ModelEntry {
     pub concurrency: Option<usize>,
     /// One of the study's eight (possibly with fields changed by the file).
     pub built_in: bool,
+    /// Who made the model (`anthropic`, `openai`, ...): a judge's family is compared with the
+    /// families of the models it grades (self-preference in `report --judges`).
+    pub family: Option<String>,
 }
 
 /// How a model is reached: each entry is one or the other, so a local model's provider and its
@@ -139,7 +142,7 @@ pub enum Serving {
     /// The HTTP API of a provider (never [`ProviderKind::Local`]).
     Api(ProviderKind),
     /// `provider = "local"`: a GGUF file run in-process, and how to run it.
-    Local(LocalModelSettings),
+    Local(Box<LocalModelSettings>),
 }
 
 impl ModelEntry {
@@ -167,6 +170,7 @@ impl ModelEntry {
             provider: self.provider().key().to_owned(),
             provider_route: self.provider_route.clone(),
             category: self.category,
+            family: self.family.clone(),
         }
     }
 
@@ -231,6 +235,13 @@ impl RunnerConfig {
             registry.insert(model.info());
         }
         registry
+    }
+
+    /// What the analysis needs of the configuration (the registry and the judge): the study is
+    /// opened with it (`shared::open_study`), here and on the site (`cargo xtask site` writes it into
+    /// the manifest).
+    pub fn study_settings(&self) -> StudySettings {
+        StudySettings { registry: self.registry(), judge: self.judge.info() }
     }
 
     /// Requests in flight per endpoint of `provider`.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use left_behind_runner::config::{BaseUrlOrigin, ConfigSource, RunnerConfig, parse};
 use left_behind_runner::providers::ProviderKind;
-use left_behind_shared::{Condition, ModelCategory, ModelRegistry};
+use left_behind_shared::{Condition, ModelCategory, ModelRegistry, StudySettings};
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -19,6 +19,8 @@ fn file(text: &str) -> anyhow::Result<RunnerConfig> {
 fn the_defaults_are_the_study() {
     let config = RunnerConfig::built_in(&no_env).unwrap();
     assert_eq!(config.registry(), ModelRegistry::study());
+    // What the site's manifest carries without a configuration is the same: the study and its judge.
+    assert_eq!(config.study_settings(), StudySettings::study());
     type Row<'a> = (&'a str, ProviderKind, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
     let summary: Vec<Row> = config
         .models

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::report_uncertainty::{Contrast, UncertaintyMethod};
+use crate::report_uncertainty::{PairedContrast, UncertaintyMethod};
 use crate::uncertainty::Interval;
 use crate::{Condition, GradeRow, ModelCategory, ModelRegistry, QuestionCategory, Scores};
 
@@ -185,7 +185,7 @@ pub struct StudyReport {
     pub grading_failures: usize,
     /// The paired contrasts (C2-C1, C4-C1, C3-C2, C5-C4) by scope; empty until
     /// [`crate::add_uncertainty`].
-    pub contrasts: Vec<Contrast>,
+    pub contrasts: Vec<PairedContrast>,
     /// How the intervals and tests were computed; `None` until [`crate::add_uncertainty`].
     pub uncertainty: Option<UncertaintyMethod>,
 }

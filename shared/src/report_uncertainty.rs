@@ -144,7 +144,7 @@ fn category_id(category: ModelCategory) -> String {
 
 /// One paired contrast over one scope.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Contrast {
+pub struct PairedContrast {
     pub name: ContrastName,
     pub scope: ContrastScope,
     /// (model, question) pairs scored in both conditions.
@@ -169,7 +169,7 @@ pub struct Contrast {
     pub undefined: Option<String>,
 }
 
-impl Contrast {
+impl PairedContrast {
     /// Whether the interval excludes zero and p < 0.05: the difference is larger than the noise.
     pub fn is_detected(&self) -> bool {
         matches!((self.ci95_pp, self.p_value), (Some(ci), Some(p)) if !ci.contains(0.0) && p < 0.05)
@@ -288,7 +288,11 @@ fn scopes(rows: &[GradeRow], registry: &ModelRegistry) -> Vec<ContrastScope> {
 
 /// Every contrast of [`ContrastName::ALL`] over every scope with both conditions present, with
 /// Holm-adjusted p-values over all of them.
-pub fn compute_contrasts(rows: &[GradeRow], registry: &ModelRegistry, settings: &UncertaintySettings) -> Vec<Contrast> {
+pub fn compute_contrasts(
+    rows: &[GradeRow],
+    registry: &ModelRegistry,
+    settings: &UncertaintySettings,
+) -> Vec<PairedContrast> {
     let mut contrasts = Vec::new();
     for name in ContrastName::ALL {
         for scope in scopes(rows, registry) {
@@ -322,7 +326,7 @@ fn contrast(
     first: Vec<(u32, &str, f64)>,
     second: Vec<(u32, &str, f64)>,
     settings: &UncertaintySettings,
-) -> Contrast {
+) -> PairedContrast {
     let paired = paired_differences(first, second);
     let stream = format!("contrasts/{}/{}", name.id(), scope.id());
     let estimate =
@@ -332,7 +336,7 @@ fn contrast(
         .sign_flip_p_value(settings.resamples, &mut StatsRng::stream(settings.seed, &format!("{stream}/permutation")))
         .ok();
     let se = estimate.se.ok();
-    Contrast {
+    PairedContrast {
         name,
         scope,
         n_pairs: paired.pairs,
@@ -372,7 +376,7 @@ pub fn p_phrase(p: f64) -> String {
 
 impl StudyReport {
     /// The contrast `name` over `scope`, if computed.
-    pub fn contrast(&self, name: ContrastName, scope: &ContrastScope) -> Option<&Contrast> {
+    pub fn contrast(&self, name: ContrastName, scope: &ContrastScope) -> Option<&PairedContrast> {
         self.contrasts.iter().find(|contrast| contrast.name == name && &contrast.scope == scope)
     }
 }

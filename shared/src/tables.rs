@@ -3,7 +3,7 @@
 
 use crate::report_uncertainty::{ContrastName, ContrastScope, format_p_value, p_phrase};
 use crate::uncertainty::Interval;
-use crate::{Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport};
+use crate::{Alignment, Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport, pad};
 
 /// One cell: text, or a number shown at a fixed precision (`None` is a cell without data).
 #[derive(Debug, Clone, PartialEq)]
@@ -185,17 +185,45 @@ pub const INTERVAL_NOTE: &str =
 /// question category, with intervals beside the scores when the report has them
 /// ([`crate::add_uncertainty`]); then, if it has contrasts, the two contrast tables.
 pub fn report_tables(report: &StudyReport, registry: &ModelRegistry) -> Vec<Table> {
-    let mut tables = vec![
-        condition_table(report),
-        category_table(report),
-        model_table(report, registry),
-        question_category_table(report),
-    ];
-    if !report.contrasts.is_empty() {
-        tables.push(contrast_table(report, registry, false));
-        tables.push(contrast_table(report, registry, true));
+    ReportTables::new(report, registry).into_vec()
+}
+
+/// The report's tables by what they show (the explorer places each one by name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportTables {
+    /// Table 1.
+    pub conditions: Table,
+    /// Table 2.
+    pub model_categories: Table,
+    pub models: Table,
+    pub question_categories: Table,
+    /// "Is the difference larger than the noise?" over all models and by category, and by model:
+    /// present when the report has contrasts ([`crate::add_uncertainty`]).
+    pub contrasts: Option<Table>,
+    pub contrasts_by_model: Option<Table>,
+}
+
+impl ReportTables {
+    pub fn new(report: &StudyReport, registry: &ModelRegistry) -> ReportTables {
+        let has_contrasts = !report.contrasts.is_empty();
+        ReportTables {
+            conditions: condition_table(report),
+            model_categories: category_table(report),
+            models: model_table(report, registry),
+            question_categories: question_category_table(report),
+            contrasts: has_contrasts.then(|| contrast_table(report, registry, false)),
+            contrasts_by_model: has_contrasts.then(|| contrast_table(report, registry, true)),
+        }
     }
-    tables
+
+    /// The tables in the report's order (Tables 1 and 2, models, question categories, then the
+    /// contrasts if any).
+    pub fn into_vec(self) -> Vec<Table> {
+        let mut tables = vec![self.conditions, self.model_categories, self.models, self.question_categories];
+        tables.extend(self.contrasts);
+        tables.extend(self.contrasts_by_model);
+        tables
+    }
 }
 
 /// "Is the difference larger than the noise?": the paired contrasts with their interval, p-values
@@ -512,7 +540,10 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
             let padded: Vec<String> = values
                 .iter()
                 .enumerate()
-                .map(|(index, value)| pad(value, widths[index], table.is_numeric_column(index)))
+                .map(|(index, value)| {
+                    let alignment = if table.is_numeric_column(index) { Alignment::Right } else { Alignment::Left };
+                    pad(value, widths[index], alignment)
+                })
                 .collect();
             padded.join("  ").trim_end().to_owned()
         };
@@ -537,11 +568,6 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
         out.push('\n');
     }
     out
-}
-
-fn pad(value: &str, width: usize, right: bool) -> String {
-    let fill = " ".repeat(width.saturating_sub(value.chars().count()));
-    if right { format!("{fill}{value}") } else { format!("{value}{fill}") }
 }
 
 /// GitHub-flavoured Markdown.

@@ -579,3 +579,25 @@ async fn dry_run_estimates_tokens_and_cost_live_and_in_batch_from_the_configured
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("batch_discount must be the fraction"), "{}", text(&output.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_the_provider_refuses_leaves_no_open_record_and_its_calls_to_be_asked_again() {
+    let batch = BatchServer::start(Scenario { refuse_creation: true, ..Scenario::default() }).await;
+    let data = dataset(2);
+    let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
+    let output =
+        run_binary(batch_args(data.path(), &config, "gpt_x,claude_x", &["--condition", "C1"]), keys(), data.path())
+            .await;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("refused: gpt_x (openai gpt-5.2): a batch of 2 requests was refused"), "{stdout}");
+    assert!(stdout.contains("batch refused: the account has no batch access"), "{stdout}");
+    assert!(open_records(data.path()).is_empty(), "nothing was created, so nothing stays open");
+    let dry = run_binary(
+        run_args(data.path(), &config, &["--model", "gpt_x,claude_x", "--condition", "C1", "--dry-run"]),
+        keys(),
+        data.path(),
+    )
+    .await;
+    assert!(text(&dry.stdout).contains("total: 4 calls to make"), "{}", text(&dry.stdout));
+}

@@ -27,6 +27,8 @@ pub struct Scenario {
     pub expire_after: Option<usize>,
     /// How long the results download takes to answer.
     pub results_delay: Duration,
+    /// Every request that would create a batch is refused (HTTP 400).
+    pub refuse_creation: bool,
     /// The message of a request that fails inside the batch.
     pub error_message: String,
     /// The answer text for a request (its user message, its system prompt).
@@ -40,6 +42,7 @@ impl Default for Scenario {
             fail_marker: None,
             expire_after: None,
             results_delay: Duration::ZERO,
+            refuse_creation: false,
             error_message: "the request was refused inside the batch".to_owned(),
             answer: Arc::new(|user, _| format!("answer to: {user}")),
         }
@@ -130,6 +133,11 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
     let mut state = state.lock().unwrap();
     let path = seen.path.split('?').next().unwrap_or_default().to_owned();
     let method = seen.method.as_str();
+    let creates = method == "POST"
+        && (path == "/v1/batches" || path == "/v1/messages/batches" || path.ends_with(":batchGenerateContent"));
+    if creates && scenario.refuse_creation {
+        return Reply::json(400, json!({ "error": { "message": "batch refused: the account has no batch access" } }));
+    }
     // OpenAI
     if method == "POST" && path == "/v1/files" {
         let lines: Vec<&str> = seen.raw_body.lines().map(str::trim).filter(|line| line.starts_with('{')).collect();

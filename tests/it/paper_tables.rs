@@ -123,7 +123,7 @@ fn the_study_dataset_validates_with_one_known_gap() {
         "{out}"
     );
     assert!(
-        out.contains("50 questions, 149 reference answers, 40 results files (2000 responses, 0 failed calls), 5 grades files (2000 rows, 0 failed gradings): 0 errors, 1 warning"),
+        out.contains("50 questions, 149 reference answers, 40 results files (2000 responses, 0 failed calls), 5 grades files (2000 rows, 0 failed gradings), 0 review files (0 reviews, 0 stale): 0 errors, 1 warning"),
         "{out}"
     );
 }

@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
                     LoadState::Ready(site) => {
                         provide_context(site.clone());
                         provide_context(ReviewStore::load(site.clone()));
+                        crate::intervals::provide_intervals(site.clone());
                         let empty = site.is_empty();
                         view! {
                             <ProblemsPanel />

@@ -7,6 +7,7 @@ mod report_table;
 mod review_files;
 mod review_panel;
 mod scores;
+mod uncertainty_method;
 
 pub use heatmap::Heatmap;
 pub use markdown_view::MarkdownView;
@@ -15,3 +16,4 @@ pub use report_table::ReportTable;
 pub use review_files::ReviewFiles;
 pub use review_panel::{BlindSwitch, HiddenGrade, OtherReviews, ReviewPanel, judge_visible, typing_in_a_field};
 pub use scores::{ScoreSummary, Scores, total_label};
+pub use uncertainty_method::UncertaintyMethod;

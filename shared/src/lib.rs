@@ -73,7 +73,7 @@ pub use report::{
 };
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
 pub use robustness::{
-    ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
+    Conclusion, ConclusionCheck, ConditionTotal, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
     robustness_table,
 };
 pub use self_preference::{

@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use crate::{Cell, Condition, Dataset, GradeRow, GradedBy, ModelRegistry, Table, panel, summarize_condition};
 
-/// A contrast the study draws its conclusions from, in points of the total score.
+/// A conclusion of the study and the contrast (in points of the total score) it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Contrast {
+pub enum Conclusion {
     /// C2 - C1: Kazakh against English, directly.
     KazakhGap,
     /// C4 - C1: Mongolian against English, directly.
@@ -21,17 +21,17 @@ pub enum Contrast {
     MongolianTransfer,
 }
 
-impl Contrast {
-    pub const ALL: [Contrast; 4] =
-        [Contrast::KazakhGap, Contrast::MongolianGap, Contrast::KazakhTransfer, Contrast::MongolianTransfer];
+impl Conclusion {
+    pub const ALL: [Conclusion; 4] =
+        [Conclusion::KazakhGap, Conclusion::MongolianGap, Conclusion::KazakhTransfer, Conclusion::MongolianTransfer];
 
     /// (the condition measured, the condition it is measured against).
     pub fn conditions(self) -> (Condition, Condition) {
         match self {
-            Contrast::KazakhGap => (Condition::C2, Condition::C1),
-            Contrast::MongolianGap => (Condition::C4, Condition::C1),
-            Contrast::KazakhTransfer => (Condition::C3, Condition::C2),
-            Contrast::MongolianTransfer => (Condition::C5, Condition::C4),
+            Conclusion::KazakhGap => (Condition::C2, Condition::C1),
+            Conclusion::MongolianGap => (Condition::C4, Condition::C1),
+            Conclusion::KazakhTransfer => (Condition::C3, Condition::C2),
+            Conclusion::MongolianTransfer => (Condition::C5, Condition::C4),
         }
     }
 
@@ -39,21 +39,21 @@ impl Contrast {
     pub fn label(self) -> String {
         let (measured, baseline) = self.conditions();
         let name = match self {
-            Contrast::KazakhGap => "Kazakh gap",
-            Contrast::MongolianGap => "Mongolian gap",
-            Contrast::KazakhTransfer => "Kazakh CLT effect",
-            Contrast::MongolianTransfer => "Mongolian CLT effect",
+            Conclusion::KazakhGap => "Kazakh gap",
+            Conclusion::MongolianGap => "Mongolian gap",
+            Conclusion::KazakhTransfer => "Kazakh CLT effect",
+            Conclusion::MongolianTransfer => "Mongolian CLT effect",
         };
         format!("{name} ({measured} - {baseline})")
     }
 
-    /// The conclusion the contrast supports when [`Contrast::supports`] holds.
+    /// The conclusion the contrast supports when [`Conclusion::supports`] holds.
     pub fn conclusion(self) -> &'static str {
         match self {
-            Contrast::KazakhGap => "English beats Kazakh",
-            Contrast::MongolianGap => "English beats Mongolian",
-            Contrast::KazakhTransfer => "Translation helps Kazakh",
-            Contrast::MongolianTransfer => "Translation helps Mongolian",
+            Conclusion::KazakhGap => "English beats Kazakh",
+            Conclusion::MongolianGap => "English beats Mongolian",
+            Conclusion::KazakhTransfer => "Translation helps Kazakh",
+            Conclusion::MongolianTransfer => "Translation helps Mongolian",
         }
     }
 
@@ -61,8 +61,8 @@ impl Contrast {
     /// effect above it.
     pub fn supports(self, estimate: f64) -> bool {
         match self {
-            Contrast::KazakhGap | Contrast::MongolianGap => estimate < 0.0,
-            Contrast::KazakhTransfer | Contrast::MongolianTransfer => estimate > 0.0,
+            Conclusion::KazakhGap | Conclusion::MongolianGap => estimate < 0.0,
+            Conclusion::KazakhTransfer | Conclusion::MongolianTransfer => estimate > 0.0,
         }
     }
 }
@@ -70,7 +70,7 @@ impl Contrast {
 /// A contrast under one judge.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContrastEstimate {
-    pub contrast: Contrast,
+    pub contrast: Conclusion,
     /// Measured minus baseline total score, in points; `None` when either condition has no grade.
     pub estimate_pp: Option<f64>,
 }
@@ -97,7 +97,7 @@ pub struct JudgeColumn {
 /// Under which judges a conclusion holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConclusionCheck {
-    pub contrast: Contrast,
+    pub contrast: Conclusion,
     pub conclusion: &'static str,
     /// Judges (and the panel) whose estimate points the conclusion's way.
     pub holds_under: Vec<String>,
@@ -145,7 +145,7 @@ pub fn judge_column(judge: String, members: Vec<String>, rows: &[GradeRow]) -> J
         })
         .collect();
     let total = |condition: Condition| totals.iter().find(|total| total.condition == condition)?.total_pct;
-    let contrasts = Contrast::ALL
+    let contrasts = Conclusion::ALL
         .into_iter()
         .map(|contrast| {
             let (measured, baseline) = contrast.conditions();
@@ -174,7 +174,7 @@ pub fn robustness(dataset: &Dataset, study_judge: &str, registry: &ModelRegistry
             }
         }
     }
-    let conclusions = Contrast::ALL
+    let conclusions = Conclusion::ALL
         .into_iter()
         .map(|contrast| {
             let mut check = ConclusionCheck {
@@ -198,7 +198,8 @@ pub fn robustness(dataset: &Dataset, study_judge: &str, registry: &ModelRegistry
     Robustness { columns, conclusions }
 }
 
-/// The robustness table: a row per condition total and per contrast, a column per judge.
+/// The robustness table: a row per graded condition's total and per measured contrast, a column per
+/// judge.
 pub fn robustness_table(robustness: &Robustness) -> Table {
     let mut headers = vec!["Measure".to_owned()];
     headers.extend(robustness.columns.iter().map(|column| column.judge.clone()));
@@ -218,8 +219,15 @@ pub fn robustness_table(robustness: &Robustness) -> Table {
             row
         })
         .collect();
-    let contrasts = Contrast::ALL
+    // A contrast no judge can measure (its conditions are not graded) gets no row.
+    let measured = |contrast: Conclusion| {
+        robustness.columns.iter().any(|column| {
+            column.contrasts.iter().any(|estimate| estimate.contrast == contrast && estimate.estimate_pp.is_some())
+        })
+    };
+    let contrasts = Conclusion::ALL
         .into_iter()
+        .filter(|contrast| measured(*contrast))
         .map(|contrast| {
             let mut row = vec![Cell::Text(format!("{} (pp)", contrast.label()))];
             row.extend(robustness.columns.iter().map(|column| {

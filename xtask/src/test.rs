@@ -19,6 +19,9 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+pub const JUDGES_BASE: &str = "/judges/";
+/// The judges of the judges' fixture whose overview the browser test checks ("" is the study's).
+const FIXTURE_JUDGES: [&str; 3] = ["", "judge_b", "panel"];
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
@@ -54,6 +57,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
         (EMPTY_BASE, None, work.join("site-empty")),
+        (JUDGES_BASE, Some(root.join("tests/browser/fixtures/judges")), work.join("site-judges")),
     ];
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
@@ -61,7 +65,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
-    write_report_json(root, &study, &report)?;
+    write_report_json(root, &study, &report, &[])?;
+    // The judges' fixture under each judge: `report --judge NAME --format json`.
+    let judge_reports = work.join("judge-reports");
+    std::fs::create_dir_all(&judge_reports).with_context(|| format!("cannot create {}", judge_reports.display()))?;
+    for judge in FIXTURE_JUDGES {
+        let out = judge_reports.join(format!("{}.json", if judge.is_empty() { "study" } else { judge }));
+        let args: &[&str] = if judge.is_empty() { &[] } else { &["--judge", judge] };
+        write_report_json(root, &root.join("tests/browser/fixtures/judges"), &out, args)?;
+    }
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -73,6 +85,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("STUDY_BASE", STUDY_BASE)
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
+        .env("JUDGES_BASE", JUDGES_BASE)
+        .env("JUDGE_REPORTS", &judge_reports)
         .env("REPORT_JSON", &report)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
@@ -102,12 +116,14 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     Ok(fetched)
 }
 
-/// `left-behind report --format json` over `data`: the numbers the site must show.
-fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+/// `left-behind report --format json` over `data` (with `extra` arguments): the numbers the site
+/// must show.
+fn write_report_json(root: &Path, data: &Path, out: &Path, extra: &[&str]) -> anyhow::Result<()> {
     let output = Command::new(workspace::cargo())
         .current_dir(root)
         .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "json", "--data"])
         .arg(data)
+        .args(extra)
         .output()
         .context("cannot run left-behind report")?;
     if !output.status.success() {

@@ -1,12 +1,14 @@
 //! Pieces the pages share.
 
 mod heatmap;
+mod judges;
 mod markdown_view;
 mod problems;
 mod report_table;
 mod scores;
 
 pub use heatmap::Heatmap;
+pub use judges::{JudgeVerdicts, JudgesTable};
 pub use markdown_view::MarkdownView;
 pub use problems::{EmptyDataset, ProblemsPanel};
 pub use report_table::ReportTable;

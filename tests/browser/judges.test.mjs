@@ -63,8 +63,6 @@ async function assertOverview(page, report, judge) {
       assertShown(heatmap[row][column + 1], summary.score_pct, 1, `${judge}: heatmap ${model} ${condition}`);
     }
   }
-  const headline = await page.textContent('[data-testid="headline"]');
-  assert.ok(headline.includes(report.headline.english_score_pct.toFixed(1)), `${judge}: ${headline}`);
 }
 
 test('"graded by" recomputes the overview under each judge and the panel, kept in the URL', async () => {

@@ -1,13 +1,16 @@
 //! `left-behind report --judges`: the study's measures under every judge side by side (the
-//! robustness table), a line per conclusion saying whether it holds under every judge, and each
-//! judge's self-preference. All numbers come from `shared` ([`robustness`], [`self_preference`]).
+//! robustness table), a line per conclusion saying whether it holds under every judge, each judge's
+//! self-preference, and how far the judges agree (weighted kappa per pair, Krippendorff's alpha
+//! across all: the statistics `left-behind agreement` gives for judges and reviewers alike). All
+//! numbers come from `shared` ([`robustness`], [`self_preference`], [`compute_agreement`]).
 
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use left_behind_shared::{
-    Dataset, JudgeRows, Robustness, SelfPreference, Table, render_csv, render_latex, render_markdown, render_text,
-    robustness, robustness_table, self_preference, self_preference_table,
+    AgreementReport, Dataset, JudgeRows, Rater, Robustness, SelfPreference, Table, agreement_tables, compute_agreement,
+    render_csv, render_latex, render_markdown, render_text, robustness, robustness_table, self_preference,
+    self_preference_table,
 };
 use serde_json::json;
 
@@ -29,9 +32,19 @@ pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) ->
     let with_families: Vec<JudgeRows<'_>> =
         judges.iter().map(|&(judge, rows)| JudgeRows { judge, family: judge_family(settings, judge), rows }).collect();
     let preferences = self_preference(&with_families, &registry);
-    let tables = [robustness_table(&robustness), self_preference_table(&preferences)];
+    let raters: Vec<Rater> = judges.iter().map(|&(judge, rows)| Rater::judge(judge, rows)).collect();
+    let agreement = compute_agreement(&raters, &registry);
+    let mut tables = vec![robustness_table(&robustness), self_preference_table(&preferences)];
+    if judges.len() >= 2 {
+        // Of `agreement`'s tables, the pairs and alpha (the others are about reviewers).
+        tables.extend(
+            agreement_tables(&agreement, Some(0))
+                .into_iter()
+                .filter(|table| matches!(table.id, "agreement_pairs" | "agreement_alpha")),
+        );
+    }
     let lines = notes(&robustness, &preferences, judges.len());
-    let text = render(&robustness, &preferences, &tables, &lines, config.format)?;
+    let text = render(&robustness, &preferences, &agreement, &tables, &lines, config.format)?;
     match &config.out {
         None => print!("{text}"),
         Some(out) => {
@@ -82,6 +95,7 @@ fn notes(robustness: &Robustness, preferences: &[SelfPreference], judges: usize)
 fn render(
     robustness: &Robustness,
     preferences: &[SelfPreference],
+    agreement: &AgreementReport,
     tables: &[Table],
     lines: &[String],
     format: ReportFormat,
@@ -96,7 +110,11 @@ fn render(
             .collect::<Vec<_>>()
             .join("\n"),
         ReportFormat::Json => {
-            let value = json!({ "robustness": robustness, "self_preference": preferences });
+            let value = json!({
+                "robustness": robustness,
+                "self_preference": preferences,
+                "agreement": { "pairs": agreement.pairs, "alpha": agreement.alpha },
+            });
             let mut text = serde_json::to_string_pretty(&value).context("cannot encode the report")?;
             text.push('\n');
             text

@@ -1,11 +1,15 @@
 //! Whether the study's conclusions hold under every judge (`left-behind report --judges`): for the
 //! study's judge, each other judge and the panel side by side, Table 1's totals, the language gaps
 //! (C2 - C1, C4 - C1) and the cross-lingual-transfer effects (C3 - C2, C5 - C4), and a line per
-//! conclusion saying under which judges it holds.
+//! conclusion saying under which judges it holds. Each contrast carries its paired, question-clustered
+//! interval ([`crate::compute_contrasts`], the report's own statistics).
 
 use serde::Serialize;
 
-use crate::{Cell, Condition, Dataset, GradeRow, GradedBy, ModelRegistry, Table, panel, summarize_condition};
+use crate::{
+    CLUSTER_NOUN, Cell, CellInterval, Condition, ContrastScope, Dataset, GradeRow, GradedBy, ModelRegistry,
+    PairedContrast, Table, UncertaintySettings, compute_contrasts, panel, summarize_condition,
+};
 
 /// A conclusion of the study and the contrast (in points of the total score) it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -71,8 +75,29 @@ impl Conclusion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContrastEstimate {
     pub contrast: Conclusion,
-    /// Measured minus baseline total score, in points; `None` when either condition has no grade.
+    /// Measured minus baseline total score (Table 1's totals), in points; `None` when either
+    /// condition has no grade.
     pub estimate_pp: Option<f64>,
+    /// The same contrast over every model, paired by (model, question): the mean difference, its
+    /// 95% interval from the question-clustered bootstrap and its p-value (`None` when either
+    /// condition has no grade).
+    pub paired: Option<PairedContrast>,
+}
+
+impl ContrastEstimate {
+    /// The estimate the conclusion is judged on: the paired mean where there is one, else the
+    /// difference of the totals.
+    pub fn value(&self) -> Option<f64> {
+        self.paired.as_ref().and_then(|paired| paired.mean_diff_pp).or(self.estimate_pp)
+    }
+
+    /// Whether the 95% interval lies wholly on the conclusion's side of zero.
+    pub fn interval_supports(&self) -> bool {
+        let interval = self.paired.as_ref().and_then(|paired| paired.ci95_pp);
+        interval.is_some_and(|interval| {
+            !interval.contains(0.0) && self.contrast.supports((interval.low + interval.high) / 2.0)
+        })
+    }
 }
 
 /// Table 1's total of a condition under one judge.
@@ -105,6 +130,8 @@ pub struct ConclusionCheck {
     pub fails_under: Vec<String>,
     /// Judges without the two conditions graded.
     pub undetermined: Vec<String>,
+    /// Judges whose 95% interval lies wholly on the conclusion's side of zero.
+    pub interval_excludes_zero: Vec<String>,
 }
 
 impl ConclusionCheck {
@@ -120,7 +147,13 @@ impl ConclusionCheck {
         } else {
             format!("holds under {}; not under {}", self.holds_under.join(", "), self.fails_under.join(", "))
         };
-        let mut line = format!("{}: {verdict}", self.conclusion);
+        let measured = self.holds_under.len() + self.fails_under.len();
+        let intervals = match self.interval_excludes_zero.len() {
+            0 => "no judge's 95% interval excludes zero".to_owned(),
+            count if count == measured => "every judge's 95% interval excludes zero".to_owned(),
+            _ => format!("the 95% interval excludes zero under {}", self.interval_excludes_zero.join(", ")),
+        };
+        let mut line = format!("{}: {verdict}; {intervals}", self.conclusion);
         if !self.undetermined.is_empty() {
             line.push_str(&format!(" ({} did not grade both conditions)", self.undetermined.join(", ")));
         }
@@ -136,7 +169,14 @@ pub struct Robustness {
 }
 
 /// One judge's column from its grade rows.
-pub fn judge_column(judge: String, members: Vec<String>, rows: &[GradeRow]) -> JudgeColumn {
+pub fn judge_column(
+    judge: String,
+    members: Vec<String>,
+    rows: &[GradeRow],
+    registry: &ModelRegistry,
+    settings: &UncertaintySettings,
+) -> JudgeColumn {
+    let paired = compute_contrasts(rows, registry, settings);
     let totals: Vec<ConditionTotal> = Condition::ALL
         .into_iter()
         .map(|condition| {
@@ -150,27 +190,41 @@ pub fn judge_column(judge: String, members: Vec<String>, rows: &[GradeRow]) -> J
         .map(|contrast| {
             let (measured, baseline) = contrast.conditions();
             let estimate_pp = total(measured).zip(total(baseline)).map(|(measured, baseline)| measured - baseline);
-            ContrastEstimate { contrast, estimate_pp }
+            let paired = paired
+                .iter()
+                .find(|paired| {
+                    paired.scope == ContrastScope::All
+                        && (paired.name.first, paired.name.second) == (measured, baseline)
+                })
+                .cloned();
+            ContrastEstimate { contrast, estimate_pp, paired }
         })
         .collect();
     JudgeColumn { judge, members, totals, contrasts }
 }
 
 /// The study's judge (named `study_judge`), each other judge in `dataset`, and the panel when there
-/// are two judges or more, with the check of every conclusion.
-pub fn robustness(dataset: &Dataset, study_judge: &str, registry: &ModelRegistry) -> Robustness {
+/// are two judges or more, with the check of every conclusion; intervals with `settings`.
+pub fn robustness(
+    dataset: &Dataset,
+    study_judge: &str,
+    registry: &ModelRegistry,
+    settings: &UncertaintySettings,
+) -> Robustness {
     let mut columns = Vec::new();
     for by in dataset.graders() {
         match &by {
-            GradedBy::StudyJudge => columns.push(judge_column(study_judge.to_owned(), Vec::new(), &dataset.grades)),
+            GradedBy::StudyJudge => {
+                columns.push(judge_column(study_judge.to_owned(), Vec::new(), &dataset.grades, registry, settings))
+            }
             GradedBy::Judge(name) => {
                 if let Some(judge) = dataset.judge_grades(name.as_str()) {
-                    columns.push(judge_column(judge.name.clone(), Vec::new(), &judge.rows));
+                    columns.push(judge_column(judge.name.clone(), Vec::new(), &judge.rows, registry, settings));
                 }
             }
             GradedBy::Panel => {
                 let panel = panel(dataset, study_judge, registry);
-                columns.push(judge_column(by.label(study_judge), panel.members, &panel.rows));
+                columns.push(judge_column(by.label(study_judge), panel.members, &panel.rows, registry, settings));
             }
         }
     }
@@ -183,10 +237,14 @@ pub fn robustness(dataset: &Dataset, study_judge: &str, registry: &ModelRegistry
                 holds_under: Vec::new(),
                 fails_under: Vec::new(),
                 undetermined: Vec::new(),
+                interval_excludes_zero: Vec::new(),
             };
             for column in &columns {
                 let estimate = column.contrasts.iter().find(|estimate| estimate.contrast == contrast);
-                match estimate.and_then(|estimate| estimate.estimate_pp) {
+                if estimate.is_some_and(ContrastEstimate::interval_supports) {
+                    check.interval_excludes_zero.push(column.judge.clone());
+                }
+                match estimate.and_then(ContrastEstimate::value) {
                     Some(value) if contrast.supports(value) => check.holds_under.push(column.judge.clone()),
                     Some(_) => check.fails_under.push(column.judge.clone()),
                     None => check.undetermined.push(column.judge.clone()),
@@ -222,7 +280,7 @@ pub fn robustness_table(robustness: &Robustness) -> Table {
     // A contrast no judge can measure (its conditions are not graded) gets no row.
     let measured = |contrast: Conclusion| {
         robustness.columns.iter().any(|column| {
-            column.contrasts.iter().any(|estimate| estimate.contrast == contrast && estimate.estimate_pp.is_some())
+            column.contrasts.iter().any(|estimate| estimate.contrast == contrast && estimate.value().is_some())
         })
     };
     let contrasts = Conclusion::ALL
@@ -232,7 +290,21 @@ pub fn robustness_table(robustness: &Robustness) -> Table {
             let mut row = vec![Cell::Text(format!("{} (pp)", contrast.label()))];
             row.extend(robustness.columns.iter().map(|column| {
                 let estimate = column.contrasts.iter().find(|estimate| estimate.contrast == contrast);
-                Cell::Number { value: estimate.and_then(|estimate| estimate.estimate_pp), decimals: 1, signed: true }
+                let value = estimate.and_then(ContrastEstimate::value);
+                match estimate.and_then(|estimate| estimate.paired.as_ref()) {
+                    Some(paired) => Cell::Estimate {
+                        value,
+                        decimals: 1,
+                        signed: true,
+                        interval: match paired.ci95_pp {
+                            Some(interval) => CellInterval::Bounds(interval),
+                            None => CellInterval::Undefined(
+                                paired.undefined.clone().unwrap_or_else(|| format!("undefined (1 {CLUSTER_NOUN})")),
+                            ),
+                        },
+                    },
+                    None => Cell::Number { value, decimals: 1, signed: true },
+                }
             }));
             row
         })
@@ -240,7 +312,9 @@ pub fn robustness_table(robustness: &Robustness) -> Table {
     Table {
         id: "judges",
         label: None,
-        title: "The study's measures under each judge (total score, % of maximum; contrasts in points)".to_owned(),
+        title: "The study's measures under each judge (total score, % of maximum; contrasts in points: the paired \
+                mean difference with its 95% interval, questions as clusters)"
+            .to_owned(),
         headers,
         groups: vec![totals, contrasts],
     }

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use left_behind_shared::{
-    AgreementReport, Dataset, JudgeRows, Rater, Robustness, SelfPreference, Table, agreement_tables, compute_agreement,
-    render_csv, render_latex, render_markdown, render_text, robustness, robustness_table, self_preference,
-    self_preference_table,
+    AgreementReport, Dataset, JudgeRows, Rater, Robustness, SelfPreference, Table, UncertaintySettings,
+    agreement_tables, compute_agreement, render_csv, render_latex, render_markdown, render_text, robustness,
+    robustness_table, self_preference, self_preference_table,
 };
 use serde_json::json;
 
@@ -28,10 +28,11 @@ pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) ->
             config.study.data_dir.join("grades").display()
         );
     }
-    let robustness = robustness(dataset, study_judge, &registry);
+    let uncertainty = UncertaintySettings::default();
+    let robustness = robustness(dataset, study_judge, &registry, &uncertainty);
     let with_families: Vec<JudgeRows<'_>> =
         judges.iter().map(|&(judge, rows)| JudgeRows { judge, family: judge_family(settings, judge), rows }).collect();
-    let preferences = self_preference(&with_families, &registry);
+    let preferences = self_preference(&with_families, &registry, &uncertainty);
     let raters: Vec<Rater> = judges.iter().map(|&(judge, rows)| Rater::judge(judge, rows)).collect();
     let agreement = compute_agreement(&raters, &registry);
     let mut tables = vec![robustness_table(&robustness), self_preference_table(&preferences)];
@@ -74,6 +75,12 @@ fn judge_family<'a>(settings: &'a RunnerConfig, judge: &str) -> Option<&'a str> 
 /// The conclusion lines, then what the self-preference table leaves out.
 fn notes(robustness: &Robustness, preferences: &[SelfPreference], judges: usize) -> Vec<String> {
     let mut lines: Vec<String> = robustness.conclusions.iter().map(|check| check.line()).collect();
+    let method = UncertaintySettings::default();
+    lines.push(format!(
+        "Intervals: 95%, percentile bootstrap over questions ({} resamples, seed {}); a conclusion holds under a \
+         judge when its paired estimate points the conclusion's way",
+        method.resamples, method.seed
+    ));
     if judges < 2 {
         lines
             .push("only one judge has grades: grade with another (`left-behind grade --judge NAME`) to compare".into());

@@ -274,6 +274,8 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     close(&own(0)["judge_pct"], 11.0 / 18.0 * 100.0);
     close(&own(0)["others_pct"], 14.0 / 18.0 * 100.0);
     close(&own(0)["difference_pp"], -3.0 / 18.0 * 100.0);
+    close(&own(0)["ci95_pp"][0], -3.0 / 18.0 * 100.0);
+    close(&own(0)["ci95_pp"][1], -3.0 / 18.0 * 100.0);
     close(&preferences[0]["other_families"]["difference_pp"], 1.5 / 18.0 * 100.0);
     assert_eq!(preferences[1]["family"], "openai");
     close(&own(1)["difference_pp"], 0.0);
@@ -309,10 +311,14 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
 
     let text_report = run_binary(args(root, "report", &["--judges"]), Vec::new(), root).await;
     let stdout = text(&text_report.stdout);
+    // Every judge's paired differences are the same in both questions, so its interval is its mean:
+    // judge_b's gap is 0 (its interval holds zero) and judge_a's transfer effect is below zero.
     for line in [
-        "English beats Kazakh: holds under claude_sonnet_4.5, judge_a, panel; not under judge_b",
+        "English beats Kazakh: holds under claude_sonnet_4.5, judge_a, panel; not under judge_b; \
+         the 95% interval excludes zero under claude_sonnet_4.5, judge_a, panel",
         "English beats Mongolian: no judge graded both conditions",
-        "Translation helps Kazakh: holds under claude_sonnet_4.5; not under judge_a, judge_b, panel",
+        "Translation helps Kazakh: holds under claude_sonnet_4.5; not under judge_a, judge_b, panel; \
+         the 95% interval excludes zero under claude_sonnet_4.5",
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }

@@ -14,6 +14,7 @@ use crate::app::navigator;
 use crate::data::{FIGURE_SIZE, SiteData};
 
 /// The overview's numbers under one judge (or the panel).
+#[derive(Debug, Clone, PartialEq)]
 pub struct GradedReport {
     pub by: GradedBy,
     /// The panel's members; empty for a single judge.
@@ -75,6 +76,22 @@ pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
         by,
         members,
         unknown_judge,
+    }
+}
+
+/// What the overview says about whose grades it shows: the panel and its members, or that the
+/// judge in the URL has no grades here.
+pub fn judge_note(graded: &GradedReport) -> Option<String> {
+    match (&graded.unknown_judge, graded.members.is_empty()) {
+        (Some(name), _) => {
+            Some(format!("This dataset has no grades of judge {name:?}; the study's judge's grades are shown."))
+        }
+        (None, false) => Some(format!(
+            "Graded by the panel: per response and criterion, the median of {} ({}); of an even number, the lower middle score.",
+            graded.members.len(),
+            graded.members.join(", ")
+        )),
+        (None, true) => None,
     }
 }
 

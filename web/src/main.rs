@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod data;
 mod graded_by;
+mod intervals;
 mod markdown;
 mod pages;
 mod timing;

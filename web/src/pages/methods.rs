@@ -7,7 +7,7 @@ use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
 use crate::app::use_site;
-use crate::components::JudgesTable;
+use crate::components::{JudgesTable, UncertaintyMethod};
 
 #[component]
 pub fn MethodsPage() -> impl IntoView {
@@ -128,6 +128,7 @@ pub fn MethodsPage() -> impl IntoView {
             <p>"Every judge grades with the same prompt (above) and never learns which model wrote the answer. The study's judge's grades are in "<code>"grades/"</code>"; every other judge's in its own directory. The panel's score of a response is, per criterion, the median of the judges that graded it."</p>
             <JudgesTable site=site.clone() />
         </section>
+        <UncertaintyMethod />
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">"Models"</h2>
             <div class="table-scroll">

@@ -1,7 +1,7 @@
 //! The language detector measured against the study's judge, on the study's published dataset:
 //! responses whose judge notes say they are in Kyrgyz (Fluency 0) must be detected as Kyrgyz (goal
 //! 90%), and natural target-language answers (Fluency 2 in C2/C4) as their target (goal 98%).
-//! The table this prints is the one in README.md.
+//! The table this prints is the one in docs/language-detector.md.
 
 use left_behind_e2e::{left_behind, load_dataset, study_dataset_or_skip, text};
 use left_behind_shared::{
@@ -36,7 +36,7 @@ fn detector_agrees_with_the_judge_on_the_study_dataset() {
     }
 }
 
-/// The command the README gives for the table prints the same table.
+/// The command docs/language-detector.md gives for the table prints the same table.
 #[test]
 fn metrics_audit_prints_the_agreement_table() {
     let Some(dir) = study_dataset_or_skip("metrics_audit_prints_the_agreement_table") else { return };

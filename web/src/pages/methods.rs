@@ -11,6 +11,10 @@ use crate::app::use_site;
 #[component]
 pub fn MethodsPage() -> impl IntoView {
     let site = use_site();
+    if !site.results_complete() {
+        // The prompts as sent and the models' counts come from the results files.
+        return view! { <h1>"Methods"</h1><p class="loading" role="status">"Loading the results files…"</p> }.into_any();
+    }
     let dataset = &site.loaded.dataset;
 
     let condition_rows = Condition::ALL
@@ -137,4 +141,5 @@ pub fn MethodsPage() -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }

@@ -18,7 +18,8 @@ pub fn OverviewPage() -> impl IntoView {
         .into_any();
     };
     let dataset = &site.loaded.dataset;
-    let response_count: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
+    // The responses' text loads after the overview's data: their count comes when it has.
+    let responses = site.response_count().map_or_else(|| "Responses".to_owned(), |count| format!("{count} responses"));
     let models = site.registry.sorted_names(dataset.grades.iter().map(|row| row.model.as_str())).len();
     let headline = site.headline.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view();
     let table = |id: &str| site.tables.iter().find(|table| table.id == id).cloned();
@@ -44,7 +45,7 @@ pub fn OverviewPage() -> impl IntoView {
         <h1>"Overview"</h1>
         <p class="lede">
             {format!(
-                "{response_count} responses from {models} models to {} questions, in {} conditions, graded {} times.",
+                "{responses} from {models} models to {} questions, in {} conditions, graded {} times.",
                 dataset.questions.len(),
                 report.conditions.len(),
                 dataset.grades.len()

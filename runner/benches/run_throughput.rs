@@ -26,7 +26,9 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::IntoResponse;
 use axum::serve::ListenerExt;
-use left_behind_runner::run::{RunAction, RunConfig, RunMode, Selection};
+use left_behind_runner::commands::run::{RunAction, RunConfig, run_quietly};
+use left_behind_runner::commands::study::StudyPlace;
+use left_behind_runner::run::{RunMode, Selection};
 use serde_json::{Value, json};
 
 const QUESTIONS: u32 = 50;
@@ -195,9 +197,8 @@ fn main() {
         collect();
         let cpu_before = cpu_seconds();
         let started = Instant::now();
-        let summary = left_behind_runner::run::run_quietly(&RunConfig {
-            data_dir: data.path().to_path_buf(),
-            config_path: None,
+        let summary = run_quietly(&RunConfig {
+            study: StudyPlace::new(data.path()),
             selection: Selection::default(),
             mode: RunMode::Missing,
             action: RunAction::Call,

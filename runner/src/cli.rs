@@ -1,20 +1,9 @@
-//! The command line, as clap derive types. These only parse and validate; each becomes an explicit
-//! config struct (`into_config`) that the command modules take.
+//! The command line's top level: the program's name, its global flags and one subcommand per
+//! module of [`crate::commands`], which holds each command's own arguments.
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use left_behind_shared::{Condition, GradingSelection};
-
-use crate::data_dir;
-use crate::fetch::{FetchConfig, Source};
-use crate::grade::GradeConfig;
-use crate::local::models::{ModelsAction, ModelsConfig};
-use crate::metrics::MetricsConfig;
-use crate::report::ReportConfig;
-use crate::run::{RunAction, RunConfig, RunMode, Selection};
-use crate::validate::ValidateConfig;
+use crate::commands::{fetch, grade, metrics, models, report, run, validate};
 
 /// Left Behind: a cross-lingual benchmark of LLMs in English, Kazakh and Mongolian.
 #[derive(Debug, Parser)]
@@ -30,351 +19,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Download the study's published dataset (benchmark/, results/, grades/).
-    Fetch(FetchArgs),
+    Fetch(fetch::FetchArgs),
     /// Check a dataset: report every problem with file, line and field.
-    Validate(ValidateArgs),
+    Validate(validate::ValidateArgs),
     /// Compute the study's tables and Figure 1 from the grades.
-    Report(ReportArgs),
+    Report(report::ReportArgs),
     /// Compute automated metrics of every response (length, script, code switching, detected language).
-    Metrics(MetricsArgs),
+    Metrics(metrics::MetricsArgs),
     /// Ask the models the questions and store their answers in results/ (resumable).
-    Run(RunArgs),
+    Run(run::RunArgs),
     /// Grade the responses with an LLM judge into grades/ (resumable; every judge call kept for audit).
-    Grade(GradeArgs),
+    Grade(grade::GradeArgs),
     /// Local GGUF models (provider = "local"): list them, verify their files, download them.
     #[command(subcommand)]
-    Models(ModelsCommand),
+    Models(models::ModelsCommand),
 }
 
-/// The dataset directory shared by the commands that read data.
-#[derive(Debug, Args)]
-pub struct DataArgs {
-    /// Dataset directory (holding benchmark/, results/, grades/). Default: the repository root, found
-    /// upwards from the current directory; else the current directory.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
-
-impl DataArgs {
-    fn resolve(self) -> anyhow::Result<PathBuf> {
-        match self.data {
-            Some(dir) => Ok(dir),
-            None => data_dir::default_data_dir(),
+impl Command {
+    /// Runs the command; its exit code.
+    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
+        match self {
+            Command::Fetch(args) => fetch::run(args),
+            Command::Validate(args) => validate::run(args),
+            Command::Report(args) => report::run(args),
+            Command::Metrics(args) => metrics::run(args),
+            Command::Run(args) => run::run(args),
+            Command::Grade(args) => grade::run(args),
+            Command::Models(command) => models::run(command),
         }
-    }
-}
-
-/// The configuration file shared by the commands that need to know the models.
-#[derive(Debug, Args)]
-pub struct ConfigArgs {
-    /// Configuration file (models, conditions, limits). Default: left-behind.toml in the dataset
-    /// directory if it exists, else the built-in defaults, which reproduce the study.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct FetchArgs {
-    /// Where to get the dataset: an http(s) URL of a .tar.gz, a local .tar.gz, or a directory.
-    /// Default: $LEFT_BEHIND_SOURCE, else the study's GitHub archive.
-    #[arg(long, value_name = "URL|TARBALL|DIR")]
-    pub source: Option<String>,
-    /// Directory to put benchmark/, results/ and grades/ in. Default: the repository root.
-    #[arg(long, value_name = "DIR")]
-    pub into: Option<PathBuf>,
-    /// Overwrite files that differ from the source.
-    #[arg(long)]
-    pub force: bool,
-}
-
-impl FetchArgs {
-    pub fn into_config(self) -> anyhow::Result<FetchConfig> {
-        let source_text = match self.source {
-            Some(source) => source,
-            None => match std::env::var(crate::fetch::SOURCE_ENV) {
-                Ok(source) if !source.trim().is_empty() => source,
-                _ => crate::fetch::DEFAULT_SOURCE.to_owned(),
-            },
-        };
-        let source = Source::parse(&source_text).with_context(|| format!("invalid source {source_text:?}"))?;
-        let into = match self.into {
-            Some(dir) => dir,
-            None => data_dir::default_data_dir()?,
-        };
-        Ok(FetchConfig { source, into, force: self.force })
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct ValidateArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-impl ValidateArgs {
-    pub fn into_config(self) -> anyhow::Result<ValidateConfig> {
-        Ok(ValidateConfig { data_dir: self.data.resolve()?, config_path: self.config.config })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Markdown,
-    Csv,
-    Json,
-    Latex,
-}
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Output format. JSON carries the unrounded numbers; the others print at the paper's precision.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
-    /// Write the report and figure1.svg into this directory instead of printing the report.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-impl ReportArgs {
-    pub fn into_config(self) -> anyhow::Result<ReportConfig> {
-        Ok(ReportConfig {
-            data_dir: self.data.resolve()?,
-            format: self.format,
-            out: self.out,
-            config_path: self.config.config,
-        })
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Only these models (names as in results/, such as gpt_5.2). Several may follow the flag, separated by spaces or commas.
-    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
-    pub models: Vec<String>,
-    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
-    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
-    pub conditions: Vec<Condition>,
-    /// Only these question ids: numbers and ranges such as 1,4,10-12. Several may follow the flag, separated by spaces or commas.
-    #[arg(long = "question", value_name = "IDS", value_delimiter = ',', num_args = 1.., value_parser = parse_id_range)]
-    pub questions: Vec<(u32, u32)>,
-    /// Only the first N selected questions (by id), for a quick trial.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-    /// Ask again even questions that are answered (the new answer replaces the old one).
-    #[arg(long, conflicts_with = "retry_errors")]
-    pub force: bool,
-    /// Ask only the questions whose last call failed.
-    #[arg(long)]
-    pub retry_errors: bool,
-    /// Print what would be called, and the counts, without calling anything.
-    #[arg(long, conflicts_with = "list")]
-    pub dry_run: bool,
-    /// Print the models, providers, conditions and the number of calls, and exit.
-    #[arg(long)]
-    pub list: bool,
-    /// No progress bars.
-    #[arg(long)]
-    pub no_progress: bool,
-}
-
-/// `7` or `10-12`.
-fn parse_id_range(text: &str) -> Result<(u32, u32), String> {
-    let number = |part: &str| {
-        part.trim().parse::<u32>().map_err(|_| format!("{text:?} is not a question id or a range like 3-7"))
-    };
-    match text.split_once('-') {
-        Some((start, end)) => {
-            let (start, end) = (number(start)?, number(end)?);
-            if start > end {
-                return Err(format!("the range {text:?} is backwards"));
-            }
-            Ok((start, end))
-        }
-        None => number(text).map(|id| (id, id)),
-    }
-}
-
-impl RunArgs {
-    pub fn into_config(self) -> anyhow::Result<RunConfig> {
-        if self.limit == Some(0) {
-            anyhow::bail!("--limit must be at least 1");
-        }
-        let mut question_ids: Vec<u32> = self.questions.iter().flat_map(|&(start, end)| start..=end).collect();
-        question_ids.sort_unstable();
-        question_ids.dedup();
-        let mode = match (self.force, self.retry_errors) {
-            (true, _) => RunMode::Force,
-            (false, true) => RunMode::RetryErrors,
-            (false, false) => RunMode::Missing,
-        };
-        let action = match (self.list, self.dry_run) {
-            (true, _) => RunAction::List,
-            (false, true) => RunAction::DryRun,
-            (false, false) => RunAction::Call,
-        };
-        Ok(RunConfig {
-            data_dir: self.data.resolve()?,
-            config_path: self.config.config,
-            selection: Selection { models: self.models, conditions: self.conditions, question_ids, limit: self.limit },
-            mode,
-            action,
-            show_progress: !self.no_progress,
-        })
-    }
-}
-
-/// Parses `C3` or `C3_kazakh_transfer` (case-insensitive id).
-fn parse_condition(text: &str) -> Result<Condition, String> {
-    Condition::parse(text).ok_or_else(|| {
-        let known: Vec<&str> = Condition::ALL.iter().map(|condition| condition.id()).collect();
-        format!("unknown condition {text:?} (expected one of {})", known.join(", "))
-    })
-}
-
-#[derive(Debug, Args)]
-pub struct GradeArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// The judge: any model of the configuration. Default: the built-in judge, claude_sonnet_4.5
-    /// (Anthropic claude-sonnet-4-5-20250929, the study's).
-    #[arg(long, value_name = "NAME")]
-    pub judge: Option<String>,
-    /// Only the responses of these models (names as in results/). Several may follow the flag, separated by spaces or commas.
-    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
-    pub models: Vec<String>,
-    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
-    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
-    pub conditions: Vec<Condition>,
-    /// Grade again responses that have a grade (the new grade replaces the old one).
-    #[arg(long)]
-    pub force: bool,
-    /// Count what needs grading, without calling the judge.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// No progress bars.
-    #[arg(long)]
-    pub no_progress: bool,
-}
-
-impl GradeArgs {
-    pub fn into_config(self) -> anyhow::Result<GradeConfig> {
-        let mut models = self.models;
-        models.sort();
-        models.dedup();
-        let mut conditions = self.conditions;
-        conditions.sort();
-        conditions.dedup();
-        Ok(GradeConfig {
-            data_dir: self.data.resolve()?,
-            config_path: self.config.config,
-            judge: self.judge,
-            selection: GradingSelection { conditions, models, force: self.force },
-            dry_run: self.dry_run,
-            show_progress: !self.no_progress,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricsFormat {
-    Text,
-    Csv,
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct MetricsArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Output format: summary tables (text), one row per response (csv, json; unrounded in json).
-    #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
-    pub format: MetricsFormat,
-    /// Only these conditions (C1..C5); several may follow the flag, separated by spaces or commas.
-    #[arg(long, value_name = "CONDITION", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
-    pub condition: Vec<Condition>,
-    /// Compare the language detector with the judge's grades: its agreement, and every response where
-    /// the detector says wrong language but the judge gave fluency > 0, or the judge gave fluency 0
-    /// but the detector says the target language.
-    #[arg(long)]
-    pub audit: bool,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-impl MetricsArgs {
-    pub fn into_config(self) -> anyhow::Result<MetricsConfig> {
-        let mut conditions = self.condition;
-        conditions.sort();
-        conditions.dedup();
-        Ok(MetricsConfig {
-            data_dir: self.data.resolve()?,
-            config_path: self.config.config,
-            format: self.format,
-            conditions,
-            audit: self.audit,
-        })
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ModelsCommand {
-    /// Show the local model entries, their files and whether the files are there.
-    List(ModelsListArgs),
-    /// Check a local model's file: a readable GGUF file with the entry's SHA-256.
-    Verify(ModelsNameArgs),
-    /// Download a local model's file from the entry's url (resumable, checked against its sha256).
-    Pull(ModelsPullArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ModelsListArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ModelsNameArgs {
-    /// The model's name in the configuration.
-    pub name: String,
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ModelsPullArgs {
-    #[command(flatten)]
-    pub model: ModelsNameArgs,
-    /// No progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
-}
-
-impl ModelsCommand {
-    pub fn into_config(self) -> anyhow::Result<ModelsConfig> {
-        let (data, config, action, show_progress) = match self {
-            ModelsCommand::List(args) => (args.data, args.config, ModelsAction::List, false),
-            ModelsCommand::Verify(args) => (args.data, args.config, ModelsAction::Verify { name: args.name }, false),
-            ModelsCommand::Pull(args) => {
-                (args.model.data, args.model.config, ModelsAction::Pull { name: args.model.name }, !args.no_progress)
-            }
-        };
-        Ok(ModelsConfig { data_dir: data.resolve()?, config_path: config.config, action, show_progress })
     }
 }

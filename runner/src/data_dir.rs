@@ -22,7 +22,8 @@ fn is_repository_root(dir: &Path) -> bool {
 }
 
 /// Every file of the dataset under `root`, as paths relative to it (forward slashes), sorted.
-/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*.
+/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*, and the other judges'
+/// grades/judges/*/*.
 pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
     for top in DATA_DIRECTORIES {
@@ -41,6 +42,18 @@ pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
                 for inner in read_dir_sorted(&path)? {
                     if !inner.path().is_dir() {
                         files.push(format!("{top}/{name}/{}", inner.file_name().to_string_lossy()));
+                    }
+                }
+            } else if top == "grades" && name == "judges" {
+                for judge in read_dir_sorted(&path)? {
+                    if !judge.path().is_dir() {
+                        continue;
+                    }
+                    let judge_name = judge.file_name().to_string_lossy().into_owned();
+                    for inner in read_dir_sorted(&judge.path())? {
+                        if !inner.path().is_dir() {
+                            files.push(format!("grades/judges/{judge_name}/{}", inner.file_name().to_string_lossy()));
+                        }
                     }
                 }
             }
@@ -74,32 +87,5 @@ pub fn read_dataset(root: &Path) -> anyhow::Result<LoadedDataset> {
     }
     let mut loaded = assemble(&files);
     loaded.problems.splice(0..0, unreadable);
-    Ok(loaded)
-}
-
-/// Reads the dataset under `root` for a command that analyses it: every problem that makes the data
-/// unusable is printed to stderr and the command stops; warnings are only counted in a note.
-pub fn read_usable_dataset(root: &Path, registry: &left_behind_shared::ModelRegistry) -> anyhow::Result<LoadedDataset> {
-    let mut loaded = read_dataset(root)?;
-    let mut problems = std::mem::take(&mut loaded.problems);
-    problems.extend(left_behind_shared::validate(&loaded.dataset, registry));
-    let (errors, warnings) = crate::validate::count(&problems);
-    if errors > 0 {
-        for problem in problems.iter().filter(|problem| problem.is_error()) {
-            eprintln!("{problem}");
-        }
-        anyhow::bail!(
-            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
-            root.display(),
-            left_behind_shared::plural(errors, "error")
-        );
-    }
-    if warnings > 0 {
-        eprintln!(
-            "note: the data has {} (`left-behind validate` lists them)",
-            left_behind_shared::plural(warnings, "warning")
-        );
-    }
-    loaded.problems = problems;
     Ok(loaded)
 }

@@ -1,11 +1,11 @@
 //! `left-behind`: the command researchers use to fetch the study's dataset, check it, reproduce
-//! the paper's analysis, and regenerate its results. This file only dispatches: each command lives
-//! in its own module of the library.
+//! the paper's analysis, and regenerate its results. This file only parses and dispatches: each
+//! command lives in its own module of the library (`commands`).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use left_behind_runner::{cli, fetch, grade, local, metrics, progress, report, run, validate};
+use left_behind_runner::{cli, progress};
 
 fn main() -> ExitCode {
     match try_main() {
@@ -23,15 +23,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
     // One TLS crypto provider for the whole process (reqwest is built without a default one, so that
     // the build needs no C toolchain beyond what ring uses).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    match cli.command {
-        cli::Command::Fetch(args) => fetch::run(args.into_config()?),
-        cli::Command::Validate(args) => validate::run(args.into_config()?),
-        cli::Command::Report(args) => report::run(args.into_config()?),
-        cli::Command::Metrics(args) => metrics::run(args.into_config()?),
-        cli::Command::Run(args) => run::run(args.into_config()?),
-        cli::Command::Grade(args) => grade::grade(args.into_config()?),
-        cli::Command::Models(command) => local::models::run(command.into_config()?),
-    }
+    cli.command.run()
 }
 
 /// Logs go to stderr (around the progress bars); `-v` shows info, `-vv` debug, `-vvv` trace of

@@ -29,7 +29,11 @@ impl ModelClient {
         http: reqwest::Client,
     ) -> anyhow::Result<ModelClient> {
         if let Some(local) = &entry.local {
-            let provider = providers::local::start(entry)?;
+            let provider = crate::local::provider::start(crate::local::provider::LocalModel {
+                name: &entry.name,
+                model_id: &entry.model_id,
+                settings: local,
+            })?;
             let lanes =
                 vec![dispatcher.lane(&format!("local model {}", entry.name), local.parallel_sequences as usize)];
             return Ok(ModelClient { entry: entry.clone(), provider, lanes });

@@ -89,6 +89,12 @@ impl KeySource {
         Ok(source)
     }
 
+    /// The keys a command working on the dataset in `data_dir` sees: the process environment, then
+    /// `.env` in the current directory, then `.env` in the dataset directory.
+    pub fn for_data_dir(data_dir: &Path) -> anyhow::Result<KeySource> {
+        KeySource::from_environment(&[PathBuf::from(".env"), data_dir.join(".env")])
+    }
+
     /// Only the given variables, not the process environment (for tests and embedding).
     pub fn from_map(variables: BTreeMap<String, String>) -> KeySource {
         KeySource { environment: Some(variables), ..KeySource::default() }

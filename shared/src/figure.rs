@@ -21,6 +21,16 @@ pub fn category_colour(category: ModelCategory) -> (u8, u8, u8) {
     }
 }
 
+/// A figure's size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FigureSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Figure 1's size: the report's `figure1.svg` and the explorer's overview draw it alike.
+pub const FIGURE1_SIZE: FigureSize = FigureSize { width: 860, height: 560 };
+
 /// Figure 1 as an SVG document of `width` x `height` pixels.
 pub fn figure1_svg(report: &StudyReport, width: u32, height: u32) -> Result<String, FigureError> {
     let points: Vec<(&CategorySummary, f64, f64)> = report

@@ -317,11 +317,17 @@ impl ResponseFilter {
     /// (the list's `page`, say) and values that make no sense (`condition=C9`) are skipped, so an old or
     /// hand-edited link still opens.
     pub fn from_query(query: &str) -> ResponseFilter {
+        let pairs: Vec<_> = form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).collect();
+        ResponseFilter::from_pairs(pairs.iter().map(|(key, value)| (key.as_ref(), value.as_ref())))
+    }
+
+    /// The filter of decoded query pairs (the explorer's router has already parsed the URL), with the
+    /// same tolerance as [`ResponseFilter::from_query`].
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ResponseFilter {
         let mut filter = ResponseFilter::default();
         let score = |value: &str, max: u8| value.parse::<u8>().ok().filter(|score| *score <= max);
-        for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
-            let value = value.as_ref();
-            match key.as_ref() {
+        for (key, value) in pairs {
+            match key {
                 keys::MODEL if !value.is_empty() => push_unique(&mut filter.models, value.to_owned()),
                 keys::MODEL_CATEGORY => {
                     if let Some(category) = ModelCategory::from_key(value) {

@@ -12,6 +12,7 @@ mod grades;
 mod grading;
 mod json;
 mod judge;
+mod judges;
 mod langid;
 mod language;
 mod manifest;
@@ -21,13 +22,17 @@ mod question;
 mod registry;
 mod report;
 mod results;
+mod robustness;
+mod self_preference;
+mod study;
 mod tables;
+mod text;
 mod validate;
 
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
 pub use condition::Condition;
 pub use dataset::{DataFile, DataFileKind, Dataset, LoadedDataset, QUESTIONS_PATH, assemble, classify_path};
-pub use figure::{FigureError, category_colour, figure1_svg};
+pub use figure::{FIGURE1_SIZE, FigureError, FigureSize, category_colour, figure1_svg};
 pub use filter::{
     Criterion, GradingState, Neighbours, ResponseEntry, ResponseFilter, ResponseKey, filter_entries, index_responses,
     neighbours, search_terms, summarize_entries,
@@ -38,11 +43,15 @@ pub use grades::{
 };
 pub use grading::{
     GradingPlan, GradingSelection, GradingTask, JudgeAttempt, JudgmentRecord, grade_row, grades_this_answer,
-    judgments_path, merge_grade_rows, parse_judgments, plan_grading,
+    judgments_path, merge_grade_rows, parse_judgments, plan_grading, plan_grading_against,
 };
 pub use judge::{
     JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,
     parse_judge_output, response_length,
+};
+pub use judges::{
+    GradedBy, JUDGES_DIRECTORY, JudgeGrades, JudgeName, JudgeNameError, PANEL, Panel, STUDY_JUDGE, Verdict,
+    judge_grades_path, judge_judgments_path, panel, panel_grade, verdicts,
 };
 pub use langid::{
     DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,
@@ -55,7 +64,7 @@ pub use metrics::{
     detector_agreement, detector_agreement_table, judge_says_kyrgyz, language_audit, measure_response, metrics_tables,
     metrics_to_csv,
 };
-pub use problem::{DataError, Problem, Severity, plural};
+pub use problem::{DataError, Problem, Severity};
 pub use question::{Question, QuestionCategory, parse_questions};
 pub use registry::{ModelCategory, ModelInfo, ModelRegistry};
 pub use report::{
@@ -63,8 +72,17 @@ pub use report::{
     compute_report, summarize_condition, summarize_rows,
 };
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
-pub use tables::{
-    Cell, Table, category_table, condition_table, format_number, headline_lines, model_table, question_category_table,
-    render_csv, render_latex, render_markdown, render_text, report_tables,
+pub use robustness::{
+    ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
+    robustness_table,
 };
+pub use self_preference::{
+    JudgeRows, NotMeasured, PairedDifference, PairedScore, SelfPreference, self_preference, self_preference_table,
+};
+pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
+pub use tables::{
+    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,
+    question_category_table, render_csv, render_latex, render_markdown, render_text, report_tables,
+};
+pub use text::{Alignment, pad, plural, truncate};
 pub use validate::validate;

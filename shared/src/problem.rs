@@ -162,8 +162,3 @@ impl std::fmt::Display for Problem {
         f.write_str(&self.message)
     }
 }
-
-/// `1 warning`, `3 warnings`: counts in messages read as English.
-pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
-}

@@ -1,7 +1,7 @@
 //! The report's tables as data ([`Table`]) and their renderings: aligned text, Markdown, CSV and LaTeX
 //! (booktabs). The explorer shows the same [`Table`]s, so a number reads the same everywhere.
 
-use crate::{Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport};
+use crate::{Alignment, Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport, pad};
 
 /// One cell: text, or a number shown at a fixed precision (`None` is a cell without data).
 #[derive(Debug, Clone, PartialEq)]
@@ -84,12 +84,34 @@ impl Table {
 /// The report's four tables: by condition (Table 1), by model category (Table 2), by model and by
 /// question category.
 pub fn report_tables(report: &StudyReport, registry: &ModelRegistry) -> Vec<Table> {
-    vec![
-        condition_table(report),
-        category_table(report),
-        model_table(report, registry),
-        question_category_table(report),
-    ]
+    ReportTables::new(report, registry).into_vec()
+}
+
+/// The report's four tables by what they show (the explorer places each one by name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportTables {
+    /// Table 1.
+    pub conditions: Table,
+    /// Table 2.
+    pub model_categories: Table,
+    pub models: Table,
+    pub question_categories: Table,
+}
+
+impl ReportTables {
+    pub fn new(report: &StudyReport, registry: &ModelRegistry) -> ReportTables {
+        ReportTables {
+            conditions: condition_table(report),
+            model_categories: category_table(report),
+            models: model_table(report, registry),
+            question_categories: question_category_table(report),
+        }
+    }
+
+    /// The four in the report's order (Tables 1 and 2, models, question categories).
+    pub fn into_vec(self) -> Vec<Table> {
+        vec![self.conditions, self.model_categories, self.models, self.question_categories]
+    }
 }
 
 /// Table 1 of the paper.
@@ -265,7 +287,10 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
             let padded: Vec<String> = values
                 .iter()
                 .enumerate()
-                .map(|(index, value)| pad(value, widths[index], table.is_numeric_column(index)))
+                .map(|(index, value)| {
+                    let alignment = if table.is_numeric_column(index) { Alignment::Right } else { Alignment::Left };
+                    pad(value, widths[index], alignment)
+                })
                 .collect();
             padded.join("  ").trim_end().to_owned()
         };
@@ -286,11 +311,6 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
         out.push('\n');
     }
     out
-}
-
-fn pad(value: &str, width: usize, right: bool) -> String {
-    let fill = " ".repeat(width.saturating_sub(value.chars().count()));
-    if right { format!("{fill}{value}") } else { format!("{value}{fill}") }
 }
 
 /// GitHub-flavoured Markdown.

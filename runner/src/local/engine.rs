@@ -9,7 +9,7 @@
 //! have fixed shapes, and each sequence its own sampler, so an answer depends on its own prompt and
 //! settings, not on its neighbours.
 //!
-//! Requests arrive over a channel from the async provider ([`crate::providers::local`]) and answers
+//! Requests arrive over a channel from the async provider ([`super::provider`]) and answers
 //! go back over a oneshot channel each; a caller that goes away (timeout, Ctrl-C) is noticed at the
 //! next step and its sequence dropped. llama.cpp objects never leave the engine thread.
 

@@ -6,13 +6,13 @@
 //! - [`gguf`]: reads a GGUF header in pure Rust, so a missing, truncated or foreign file is reported
 //!   by name before llama.cpp is asked to load it.
 //! - [`engine`] (feature `local`): the llama.cpp engine thread with continuous batching.
+//! - [`provider`]: the engine behind the same [`crate::providers::Provider`] trait as the APIs.
 //! - [`pull`]: `models pull`, a resumable HTTPS download verified by SHA-256.
-//! - [`models`]: the `models list|verify|pull` commands.
 
 #[cfg(feature = "local")]
 pub mod engine;
 pub mod gguf;
-pub mod models;
+pub mod provider;
 pub mod pull;
 
 use std::fs::File;
@@ -33,7 +33,13 @@ pub const DEFAULT_SEED: u32 = 42;
 /// `chat_template = "plain"`: no chat template, the documented fallback format.
 pub const PLAIN_TEMPLATE: &str = "plain";
 /// Set to compile-time-disabled builds' message.
-pub const FEATURE_DISABLED: &str = "this left-behind was built without the `local` feature (llama.cpp); rebuild with default features (needs cmake and clang)";
+/// Whether this `left-behind` can run local models; the error says how to get one that can.
+pub fn check_engine(model: &str) -> anyhow::Result<()> {
+    if cfg!(feature = "local") { Ok(()) } else { anyhow::bail!("model {model}: {FEATURE_DISABLED}") }
+}
+
+/// What a build without the engine says about a local model.
+pub const FEATURE_DISABLED: &str = "this left-behind was built without the local engine (llama.cpp); install one with it: `cargo install --path runner --features local` (needs cmake and clang)";
 
 /// A local model entry's engine and decoding settings.
 #[derive(Debug, Clone, PartialEq)]

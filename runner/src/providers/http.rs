@@ -1,6 +1,7 @@
 //! The one HTTP exchange every provider makes: POST a JSON body, read the whole answer, and sort
 //! failures into [`ProviderError`]s (rate limit, server error, rejection, broken connection,
-//! malformed body). Every error leaves here scrubbed of the endpoint's key.
+//! malformed body). Every error leaves here scrubbed of the endpoint's key: a server's text is
+//! redacted whole, before it is shortened, so a key that straddles the cut cannot leave a prefix.
 
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,11 @@ impl Endpoint {
         self.exchange(url, headers, body).await.map_err(|error| error.redacted(self.key.as_ref()))
     }
 
+    /// A server's body as text with the key redacted, whole: nothing of it is kept before this.
+    fn server_text(&self, body: &[u8]) -> String {
+        redact(self.key.as_ref(), &String::from_utf8_lossy(body))
+    }
+
     async fn exchange<T: DeserializeOwned>(
         &self,
         url: Url,
@@ -81,13 +87,11 @@ impl Endpoint {
         let bytes = response.bytes().await.map_err(transport_error)?;
         let latency = started.elapsed();
         if !status.is_success() {
-            return Err(status_error(status, retry_after, &bytes));
+            let message = server_message(&self.server_text(&bytes), self.key.as_ref());
+            return Err(status_error(status, retry_after, message));
         }
         let value = serde_json::from_slice(&bytes).map_err(|error| {
-            ProviderError::Malformed(format!(
-                "{error} (the body begins {:?})",
-                shorten(&String::from_utf8_lossy(&bytes))
-            ))
+            ProviderError::Malformed(format!("{error} (the body begins {:?})", shorten(&self.server_text(&bytes))))
         })?;
         Ok(Answer { value, latency })
     }
@@ -118,8 +122,8 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
-    let message = server_message(body);
+/// `message` is the server's, redacted and shortened.
+fn status_error(status: StatusCode, retry_after: Option<Duration>, message: String) -> ProviderError {
     let code = status.as_u16();
     match code {
         429 => ProviderError::RateLimited { retry_after, message },
@@ -130,9 +134,10 @@ fn status_error(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) 
 
 /// The human part of an error body: `error.message` (OpenAI, Anthropic, Gemini), `error` as text
 /// (Hugging Face), `message` or `detail` (self-hosted servers), else the body itself; shortened.
-fn server_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let from_json = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|value| {
+/// `text` is the body, already redacted; the message found in it is redacted again before it is
+/// shortened (a JSON escape such as `\u0073k-` can hide a key from the first redaction).
+fn server_message(text: &str, key: Option<&Secret>) -> String {
+    let from_json = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|value| {
         let text_at = |pointer: &str| value.pointer(pointer).and_then(serde_json::Value::as_str).map(str::to_owned);
         text_at("/error/message").or_else(|| text_at("/error")).or_else(|| text_at("/message")).or_else(|| {
             value.get("detail").filter(|detail| !detail.is_null()).map(|detail| match detail.as_str() {
@@ -141,8 +146,15 @@ fn server_message(body: &[u8]) -> String {
             })
         })
     });
-    let message = from_json.unwrap_or_else(|| text.trim().to_owned());
+    let message = redact(key, from_json.as_deref().unwrap_or(text).trim());
     if message.is_empty() { "(empty body)".to_owned() } else { shorten(&message) }
+}
+
+fn redact(key: Option<&Secret>, text: &str) -> String {
+    match key {
+        Some(key) => key.redact(text),
+        None => text.to_owned(),
+    }
 }
 
 /// At most [`MESSAGE_CHARS`] characters (not bytes: messages may be Kazakh or Mongolian).

@@ -10,7 +10,6 @@ pub mod anthropic;
 pub mod google;
 pub(crate) mod http;
 pub mod huggingface;
-pub mod local;
 pub mod openai;
 pub mod openai_compatible;
 mod openai_wire;
@@ -207,7 +206,7 @@ pub enum ProviderKind {
     Xai,
     HuggingFace,
     OpenAiCompatible,
-    /// A GGUF file run in-process by llama.cpp ([`local`]).
+    /// A GGUF file run in-process by llama.cpp ([`crate::local`]).
     Local,
 }
 
@@ -297,7 +296,7 @@ pub struct ProviderSettings {
 }
 
 /// Builds the provider of an HTTP API for `settings`, sharing `http` (one connection pool for the
-/// whole run). Local models are not built here: their engine loads a file ([`local::start`]).
+/// whole run). Local models are not built here: their engine loads a file ([`crate::local::provider::start`]).
 pub fn build(settings: ProviderSettings, http: reqwest::Client) -> Arc<dyn Provider> {
     let endpoint = http::Endpoint::new(http, settings.base_url, settings.key);
     match settings.kind {
@@ -311,7 +310,7 @@ pub fn build(settings: ProviderSettings, http: reqwest::Client) -> Arc<dyn Provi
         ProviderKind::OpenAiCompatible => {
             Arc::new(openai_compatible::OpenAiCompatible::new(endpoint, settings.model_id))
         }
-        ProviderKind::Local => panic!("local models are started with providers::local::start, not built from a URL"),
+        ProviderKind::Local => panic!("local models are started with local::provider::start, not built from a URL"),
     }
 }
 

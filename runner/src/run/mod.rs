@@ -1,5 +1,6 @@
-//! `left-behind run`: ask the selected models the benchmark's questions under the selected
-//! conditions and store the answers in `results/<condition_dir>/<model>.json`, in the study's format.
+//! Asking the models, behind `left-behind run` ([`crate::commands::run`]): the selected models get the
+//! benchmark's questions under the selected conditions and the answers go to
+//! `results/<condition_dir>/<model>.json`, in the study's format.
 //!
 //! A run resumes: answered questions are skipped, failed ones tried again. Each answer or failure is
 //! saved the moment it arrives (atomically, by the file's one writer), so a run stopped at any point
@@ -10,8 +11,6 @@ pub mod plan;
 pub mod writer;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -19,98 +18,18 @@ use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::{self, RunnerConfig};
-use crate::data_lock::{self, Work};
+use crate::config::RunnerConfig;
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
-use crate::model_client::{ModelClient, resolve_keys};
+use crate::model_client::ModelClient;
 use crate::progress::Progress;
 use crate::providers::{self, SystemPrompt};
-use crate::secrets::KeySource;
 pub use plan::{FilePlan, Plan, RunMode, Selection};
 use writer::{Recorded, ResultsDocument};
 
-/// What `run` should do, after the command line was checked.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub data_dir: PathBuf,
-    /// `--config`; `None` looks for `left-behind.toml` in the data directory.
-    pub config_path: Option<PathBuf>,
-    pub selection: Selection,
-    pub mode: RunMode,
-    pub action: RunAction,
-    pub show_progress: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunAction {
-    /// Make the calls.
-    Call,
-    /// Print the plan and counts; call nothing (`--dry-run`).
-    DryRun,
-    /// Print models, providers, conditions and the call count (`--list`).
-    List,
-}
-
-/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
-const INTERRUPTED: u8 = 130;
-
-pub fn run(config: RunConfig) -> anyhow::Result<ExitCode> {
-    let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
-    tracing::info!("configuration: {}", settings.source);
-    if config.action == RunAction::List {
-        return list(&settings, &config);
-    }
-    // Held until the calls are made and saved, from before the plan (what is still to do).
-    let _lock = match config.action {
-        RunAction::Call => data_lock::acquire_if_present(&config.data_dir, Work::Run)?,
-        RunAction::DryRun | RunAction::List => None,
-    };
-    let questions = plan::read_questions(&config.data_dir)?;
-    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
-    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
-    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys);
-    if config.action == RunAction::DryRun {
-        print!("{}", describe_plan(&plan, &settings));
-        if let Err(missing) = resolved_keys {
-            println!("note: a real run would stop here: {missing}");
-        }
-        for model in plan.models_to_call() {
-            if let Some(local) = &model.local
-                && let Err(error) = crate::local::check_model_file(&model.name, local)
-            {
-                println!("note: a real run would stop here: {error:#}");
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    if plan.pending_calls() == 0 {
-        println!("{}", nothing_to_do(&plan));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
-    println!("{}", summary.describe());
-    if summary.interrupted {
-        return Ok(ExitCode::from(INTERRUPTED));
-    }
-    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// Loads the configuration, plans, and makes the pending calls of `config`, printing nothing (the
-/// action is ignored: this always calls). For embedding and the benchmark.
-pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
-    let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
-    let _lock = data_lock::acquire_if_present(&config.data_dir, Work::Run)?;
-    let questions = plan::read_questions(&config.data_dir)?;
-    let plan = plan::build(&settings, &config.data_dir, questions, &config.selection, config.mode)?;
-    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
-    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys).map_err(anyhow::Error::new)?;
-    make_calls(&plan, &settings, resolved_keys, config.show_progress)
-}
-
 /// Makes the plan's pending calls on a runtime of their own; Ctrl-C, or a file that cannot be saved,
 /// stops them cleanly.
-fn make_calls(
+pub fn make_calls(
     plan: &Plan,
     settings: &RunnerConfig,
     resolved_keys: BTreeMap<String, Option<crate::secrets::Secret>>,
@@ -129,13 +48,6 @@ fn make_calls(
         }
         execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await
     })
-}
-
-/// `.env` in the current directory, then in the dataset directory.
-pub(crate) fn dotenv_candidates(data_dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut candidates = vec![PathBuf::from(".env")];
-    candidates.push(data_dir.join(".env"));
-    candidates
 }
 
 /// What a run did.
@@ -346,149 +258,4 @@ fn new_results_file(file: &FilePlan, settings: &RunnerConfig) -> ResultsFile {
         last_updated: now,
         extra: Default::default(),
     }
-}
-
-fn nothing_to_do(plan: &Plan) -> String {
-    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
-    format!(
-        "nothing to do: all {answered} selected calls are answered ({}); --force asks again",
-        grid(plan.models.len(), plan.conditions.len(), plan.questions.len())
-    )
-}
-
-/// `8 models x 5 conditions x 50 questions`
-fn grid(models: usize, conditions: usize, questions: usize) -> String {
-    use left_behind_shared::plural;
-    format!("{} x {} x {}", plural(models, "model"), plural(conditions, "condition"), plural(questions, "question"))
-}
-
-/// The `--dry-run` report: one line per results file, then the totals.
-pub fn describe_plan(plan: &Plan, settings: &RunnerConfig) -> String {
-    let mut text = format!(
-        "plan ({}): {} = {} selected calls\n",
-        settings.source,
-        grid(plan.models.len(), plan.conditions.len(), plan.questions.len()),
-        plan.models.len() * plan.conditions.len() * plan.questions.len()
-    );
-    let width = plan.files.iter().map(|file| file.relative_path.chars().count()).max().unwrap_or(0);
-    for file in &plan.files {
-        text.push_str(&format!(
-            "  {:<width$}  {:>3} to call  ({} answered, {} failed before){}\n",
-            file.relative_path,
-            file.pending.len(),
-            file.answered,
-            file.failed_before,
-            if file.existing.is_none() { ", new file" } else { "" },
-        ));
-    }
-    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
-    text.push_str(&format!("total: {} calls to make, {answered} already answered\n", plan.pending_calls()));
-    text
-}
-
-/// The `--list` report: models, providers, conditions and the call count.
-fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode> {
-    let keys = KeySource::from_environment(&dotenv_candidates(&config.data_dir))?;
-    let questions = plan::read_questions(&config.data_dir).ok();
-    let question_count = questions.as_ref().map(Vec::len);
-    let (models, conditions, selected_questions) = match questions {
-        Some(questions) => {
-            let (models, conditions, questions) = plan::select(settings, questions, &config.selection)?;
-            (models, conditions, Some(questions.len()))
-        }
-        None => {
-            let (models, conditions, _) = plan::select(
-                settings,
-                Vec::new(),
-                &Selection { question_ids: Vec::new(), ..config.selection.clone() },
-            )?;
-            (models, conditions, None)
-        }
-    };
-    let mut text = format!("configuration: {}\n\nmodels ({}):\n", settings.source, models.len());
-    let rows: Vec<[String; 6]> = models
-        .iter()
-        .map(|model| {
-            let key = match &model.api_key_env {
-                None => "no key".to_owned(),
-                Some(variable) => {
-                    format!("{variable} ({})", if keys.get(variable).is_some() { "set" } else { "missing" })
-                }
-            };
-            let model_id = match &model.provider_route {
-                Some(route) => format!("{} (via {route})", model.model_id),
-                None => model.model_id.clone(),
-            };
-            [
-                model.name.clone(),
-                model.provider.key().to_owned(),
-                model_id,
-                model.category.display_name().to_owned(),
-                format!("{} ({})", model.base_url_for_display(), model.base_url_origin),
-                key,
-            ]
-        })
-        .collect();
-    let header = ["name", "provider", "model id", "category", "base URL", "key"].map(str::to_owned);
-    text.push_str(&render_columns(&header, &rows));
-    text.push_str(&format!("\nconditions ({}):\n", conditions.len()));
-    for condition in &conditions {
-        let prompt = match &settings.condition(*condition).system_prompt {
-            None => "no system prompt".to_owned(),
-            Some(prompt) => format!("system prompt: {:?}", prompt.lines().next().unwrap_or_default()),
-        };
-        text.push_str(&format!(
-            "  {:<3} {:<10} results/{:<22} {prompt}\n",
-            condition.id(),
-            condition.language().display_name(),
-            condition.directory()
-        ));
-    }
-    let policy = &settings.dispatch;
-    text.push_str(&format!(
-        "\nlimits: {} requests in flight overall, per provider endpoint {}; {} attempts, {} s timeout per request\n",
-        policy.max_in_flight,
-        crate::providers::ProviderKind::ALL
-            .iter()
-            .filter(|kind| **kind != crate::providers::ProviderKind::Local)
-            .map(|kind| format!("{kind} {}", settings.provider_concurrency(*kind)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        policy.max_attempts,
-        policy.request_timeout.as_secs_f64()
-    ));
-    match (selected_questions, question_count) {
-        (Some(selected), Some(_)) => text.push_str(&format!(
-            "calls: {} = {}\n",
-            grid(models.len(), conditions.len(), selected),
-            models.len() * conditions.len() * selected
-        )),
-        _ => text.push_str(&format!(
-            "calls: {} x {} x each question (no {} in {} yet)\n",
-            left_behind_shared::plural(models.len(), "model"),
-            left_behind_shared::plural(conditions.len(), "condition"),
-            left_behind_shared::QUESTIONS_PATH,
-            config.data_dir.display()
-        )),
-    }
-    print!("{text}");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Left-aligned columns, two spaces apart, widths in characters.
-fn render_columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
-    let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    for row in std::iter::once(header).chain(rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-        text.push_str("  ");
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
-    }
-    text
 }

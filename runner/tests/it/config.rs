@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use left_behind_runner::config::{ConfigSource, RunnerConfig, parse};
+use left_behind_runner::config::{BaseUrlOrigin, ConfigSource, RunnerConfig, parse};
 use left_behind_runner::providers::ProviderKind;
-use left_behind_shared::{Condition, ModelCategory, ModelRegistry};
+use left_behind_shared::{Condition, ModelCategory, ModelRegistry, StudySettings};
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -19,6 +19,8 @@ fn file(text: &str) -> anyhow::Result<RunnerConfig> {
 fn the_defaults_are_the_study() {
     let config = RunnerConfig::built_in(&no_env).unwrap();
     assert_eq!(config.registry(), ModelRegistry::study());
+    // What the site's manifest carries without a configuration is the same: the study and its judge.
+    assert_eq!(config.study_settings(), StudySettings::study());
     type Row<'a> = (&'a str, ProviderKind, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
     let summary: Vec<Row> = config
         .models
@@ -94,12 +96,24 @@ fn base_url_variables_override_the_defaults_and_the_file_overrides_both() {
     .unwrap();
     let url = |name: &str| {
         let model = config.model(name).unwrap();
-        (model.base_url.as_str().to_owned(), model.base_url_origin.clone())
+        (model.base_url.as_str().to_owned(), model.base_url_origin)
     };
-    assert_eq!(url("qwen3"), ("http://127.0.0.1:9000/hf/v1".to_owned(), "HF_BASE_URL".to_owned()));
-    assert_eq!(url("claude_opus_4.5"), ("http://127.0.0.1:9001/".to_owned(), "ANTHROPIC_BASE_URL".to_owned()));
-    assert_eq!(url("aya_expanse"), ("http://127.0.0.1:9002/v1".to_owned(), "config".to_owned()));
-    assert_eq!(url("gpt_5.2"), ("https://api.openai.com/v1".to_owned(), "default".to_owned()));
+    assert_eq!(
+        url("qwen3"),
+        ("http://127.0.0.1:9000/hf/v1".to_owned(), BaseUrlOrigin::EnvironmentVariable("HF_BASE_URL"))
+    );
+    assert_eq!(
+        url("claude_opus_4.5"),
+        ("http://127.0.0.1:9001/".to_owned(), BaseUrlOrigin::EnvironmentVariable("ANTHROPIC_BASE_URL"))
+    );
+    assert_eq!(url("aya_expanse"), ("http://127.0.0.1:9002/v1".to_owned(), BaseUrlOrigin::Configured));
+    assert_eq!(url("gpt_5.2"), ("https://api.openai.com/v1".to_owned(), BaseUrlOrigin::Default));
+    // Shown beside the URL as before: the variable's name, `config` or `default`.
+    assert_eq!(
+        [BaseUrlOrigin::EnvironmentVariable("HF_BASE_URL"), BaseUrlOrigin::Configured, BaseUrlOrigin::Default]
+            .map(|origin| origin.to_string()),
+        ["HF_BASE_URL", "config", "default"]
+    );
 }
 
 #[test]
@@ -183,8 +197,8 @@ fn the_judge_is_built_in_apart_from_the_models_that_answer() {
     );
     assert_eq!((judge.max_tokens, judge.temperature), (250, Some(0.0)));
     assert_eq!(
-        (judge.base_url.as_str(), judge.base_url_origin.as_str()),
-        ("http://127.0.0.1:9001/", "ANTHROPIC_BASE_URL")
+        (judge.base_url.as_str(), judge.base_url_origin),
+        ("http://127.0.0.1:9001/", BaseUrlOrigin::EnvironmentVariable("ANTHROPIC_BASE_URL"))
     );
     // Not a model that answers: run does not call it, reports do not list it.
     assert!(config.model("claude_sonnet_4.5").is_none());

@@ -4,9 +4,11 @@
 
 mod config;
 mod dispatch;
+mod docs_commands;
 mod faults;
 mod fetch;
 mod grade;
+mod judges;
 mod kill;
 mod local_model;
 mod metrics;

@@ -106,3 +106,110 @@ async fn keys_never_reach_files_or_logs() {
     let claude = crate::support::read_results(&data.path().join("results/C1_english/claude_opus_4.5.json"));
     assert!(claude.errors[0].message.contains("x-api-key=Some(\"[redacted]\")"), "{}", claude.errors[0].message);
 }
+
+/// A key shaped like OpenAI's project keys, long enough to straddle the 300-character cut.
+const PROJECT_KEY: &str = "sk-proj-LEFTBEHIND0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+
+/// Where a server's message quotes the key, relative to the 300 characters an error keeps: each
+/// case, the message, and whether the cut falls before the key (so no trace of it is kept at all).
+fn messages_quoting_the_key() -> Vec<(&'static str, String, bool)> {
+    // Kazakh filler: two bytes a letter, so a cut by bytes would also split a letter.
+    let filler = |chars: usize| "қ".repeat(chars);
+    vec![
+        // The case: 28 characters, 262 more, then the key; the cut falls 10 characters in.
+        ("across the cut", format!("Incorrect API key provided: {}{PROJECT_KEY}", "x".repeat(262)), false),
+        ("across the cut, after Kazakh text", format!("{}{PROJECT_KEY} is not valid", filler(290)), false),
+        ("at the start", format!("{PROJECT_KEY} is not a valid key; {}", filler(400)), false),
+        ("at the end of a short message", format!("Incorrect API key provided: {PROJECT_KEY}"), false),
+        ("at the end of a long message", format!("{} {PROJECT_KEY}", filler(600)), true),
+    ]
+}
+
+/// Every key prefix of 4 characters or more that a cut could leave behind.
+fn assert_no_part_of_the_key(text: &str, case: &str) {
+    for end in 4..=PROJECT_KEY.len() {
+        let prefix = &PROJECT_KEY[..end];
+        // "sk-p" alone could be anything; from the project marker on, it is the key.
+        if end >= 8 {
+            assert!(!text.contains(prefix), "{case}: the key's first {end} characters are kept: {text}");
+        }
+    }
+}
+
+/// A server's error message is redacted before it is shortened, wherever in it the key is, for
+/// errors (401), rate limits (429), server errors (500) and malformed bodies (200, not JSON).
+#[tokio::test]
+async fn a_key_quoted_anywhere_in_a_server_message_is_redacted_before_the_message_is_cut() {
+    use left_behind_runner::providers::{self, CompletionRequest, ProviderKind, ProviderSettings};
+
+    for (case, message, cut_before_the_key) in messages_quoting_the_key() {
+        for status in [401, 429, 500, 200] {
+            let quoted = message.clone();
+            let server = MockServer::start(move |_, _| match status {
+                200 => Reply::text(200, &quoted),
+                401 => Reply::json(401, json!({ "error": { "message": quoted, "type": "invalid_request_error" } })),
+                status => Reply::json(status, json!({ "error": quoted })),
+            })
+            .await;
+            let provider = providers::build(
+                ProviderSettings {
+                    kind: ProviderKind::OpenAi,
+                    base_url: format!("{}/v1", server.url).parse().unwrap(),
+                    model_id: "gpt-5.2".to_owned(),
+                    provider_route: None,
+                    key: Some(left_behind_runner::secrets::Secret::new(PROJECT_KEY)),
+                },
+                crate::support::http_client(),
+            );
+            let request = CompletionRequest {
+                system: None,
+                user_message: "Сәлем".to_owned(),
+                max_output_tokens: 16,
+                temperature: None,
+            };
+            let error = provider.complete(&request).await.expect_err("the server answers with an error");
+            let text = error.to_string();
+            let case = format!("{case}, status {status}");
+            assert_no_part_of_the_key(&text, &case);
+            if cut_before_the_key {
+                assert!(text.contains("қ..."), "{case}: the message was cut: {text}");
+            } else {
+                assert!(text.contains("[redacted]"), "{case}: the key was redacted, not cut off: {text}");
+            }
+            // Shortened by characters, never inside one: the text is whole UTF-8 (it is a String), and
+            // no more than the 300 kept characters of the server's message plus the error's words.
+            assert!(text.chars().count() < 300 + 120, "{case}: {} characters: {text}", text.chars().count());
+        }
+    }
+}
+
+/// The reproduction end to end: a run against a server that answers 401 quoting the key
+/// across the cut stores an error message without any of the key, and prints none of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_across_the_cut_reaches_neither_the_results_file_nor_the_logs() {
+    let message = format!("Incorrect API key provided: {}{PROJECT_KEY}", "x".repeat(262));
+    let server = MockServer::start(move |_, _| {
+        Reply::json(
+            401,
+            json!({ "error": { "message": message, "type": "invalid_request_error", "code": "invalid_api_key" } }),
+        )
+    })
+    .await;
+    let data = dataset(1);
+    let work = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("OPENAI_BASE_URL".to_owned(), format!("{}/v1", server.url)),
+        ("OPENAI_API_KEY".to_owned(), PROJECT_KEY.to_owned()),
+    ];
+    let data_arg = data.path().display().to_string();
+    let args = ["-vvv", "run", "--no-progress", "--data", &data_arg, "--model", "gpt_5.2", "--condition", "C1"];
+    let output = run_binary(args.iter().map(|arg| arg.to_string()).collect(), env, work.path()).await;
+    assert!(!output.status.success(), "a rejected call fails the run");
+    let logs = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert_no_part_of_the_key(&logs, "the logs");
+    let results = crate::support::read_results(&data.path().join("results/C1_english/gpt_5.2.json"));
+    assert_eq!(results.errors.len(), 1, "{results:?}");
+    let stored = &results.errors[0].message;
+    assert_no_part_of_the_key(stored, "the results file");
+    assert!(stored.contains("Incorrect API key provided: xxx") && stored.contains("[redacted]"), "{stored}");
+}

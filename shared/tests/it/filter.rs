@@ -243,6 +243,9 @@ fn the_filter_round_trips_through_the_query_string() {
     );
     assert_eq!(ResponseFilter::default().to_query(), "");
     assert!(ResponseFilter::from_query("").is_empty());
+    // Decoded pairs (as the explorer's router hands them over) give the same filter.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    assert_eq!(ResponseFilter::from_pairs(pairs.iter().map(|(key, value)| (key.as_str(), value.as_str()))), filter);
 }
 
 #[test]

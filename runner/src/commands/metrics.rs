@@ -2,24 +2,49 @@
 //! language) as summary tables, CSV or JSON; with `--audit`, how the language detector agrees with the
 //! judge and the responses where they disagree. All numbers come from `shared`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
 use left_behind_shared::{
     Cell, Condition, LanguageAuditEntry, ModelRegistry, ResponseMetrics, Table, compute_metrics, detector_agreement,
     detector_agreement_table, language_audit, metrics_tables, metrics_to_csv, render_csv, render_text,
 };
 use serde_json::json;
 
-use crate::cli::MetricsFormat;
-use crate::data_dir::read_usable_dataset;
+use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_conditions};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format: summary tables (text), one row per response (csv, json; unrounded in json).
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
+    pub format: MetricsFormat,
+    /// Only these conditions (C1..C5); several may follow the flag, separated by spaces or commas.
+    #[arg(long, value_name = "CONDITION", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
+    pub condition: Vec<Condition>,
+    /// Compare the language detector with the judge's grades: its agreement, and every response where
+    /// the detector says wrong language but the judge gave fluency > 0, or the judge gave fluency 0
+    /// but the detector says the target language.
+    #[arg(long)]
+    pub audit: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// What `metrics` prints, after the command line was read.
 #[derive(Debug, Clone)]
 pub struct MetricsConfig {
-    pub data_dir: PathBuf,
-    /// `--config`: the models it adds are named and ordered as configured.
-    pub config_path: Option<PathBuf>,
+    /// With `--config`, the models it adds are named and ordered as configured.
+    pub study: StudyPlace,
     pub format: MetricsFormat,
     /// Only these conditions; all when empty.
     pub conditions: Vec<Condition>,
@@ -27,19 +52,34 @@ pub struct MetricsConfig {
     pub audit: bool,
 }
 
+impl MetricsArgs {
+    pub fn into_config(self) -> anyhow::Result<MetricsConfig> {
+        Ok(MetricsConfig {
+            study: StudyPlace::from_args(self.data, self.config)?,
+            format: self.format,
+            conditions: sorted_conditions(self.condition),
+            audit: self.audit,
+        })
+    }
+}
+
 /// Notes longer than this are cut in the text listing (the CSV and JSON keep them whole).
 const NOTES_WIDTH: usize = 100;
 
-pub fn run(config: MetricsConfig) -> anyhow::Result<ExitCode> {
-    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
-    let loaded = read_usable_dataset(&config.data_dir, &registry)?;
+pub fn run(args: MetricsArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: MetricsConfig) -> anyhow::Result<ExitCode> {
+    let registry = config.study.configuration()?.registry();
+    let loaded = config.study.open_usable(&registry)?;
     let dataset = loaded.dataset;
     let selected = |condition: Condition| config.conditions.is_empty() || config.conditions.contains(&condition);
     let results: Vec<_> = dataset.results.into_iter().filter(|results| selected(results.condition)).collect();
     if results.iter().all(|results| results.responses.is_empty()) {
         bail!(
             "no responses in {}{}; get the study's dataset with `left-behind fetch`, or answer questions with `left-behind run`",
-            config.data_dir.join("results").display(),
+            config.study.data_dir.join("results").display(),
             if config.conditions.is_empty() { String::new() } else { " for the selected conditions".to_owned() }
         );
     }
@@ -59,7 +99,7 @@ pub fn run(config: MetricsConfig) -> anyhow::Result<ExitCode> {
         if grades.is_empty() {
             bail!(
                 "--audit compares the detector with the judge, but there are no grades in {}; grade with `left-behind grade`",
-                config.data_dir.join("grades").display()
+                config.study.data_dir.join("grades").display()
             );
         }
         render_audit(&rows, &grades, config.format)?

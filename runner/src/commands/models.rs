@@ -5,20 +5,58 @@
 //! - `verify NAME` reads the file's GGUF header and checks its SHA-256 against the entry's.
 //! - `pull NAME` downloads the entry's `url` into `model_path` (resumable, verified).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::{Args, Subcommand};
 
-use super::pull::{self, PullOutcome, PullRequest};
-use super::{LocalModelSettings, check_model_file};
-use crate::config::{self, ModelEntry, RunnerConfig};
+use super::study::{ConfigArgs, DataArgs, StudyPlace};
+use crate::config::{ModelEntry, RunnerConfig};
+use crate::local::pull::{self, PullOutcome, PullRequest};
+use crate::local::{LocalModelSettings, check_model_file};
 
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Show the local model entries, their files and whether the files are there.
+    List(ModelsListArgs),
+    /// Check a local model's file: a readable GGUF file with the entry's SHA-256.
+    Verify(ModelsNameArgs),
+    /// Download a local model's file from the entry's url (resumable, checked against its sha256).
+    Pull(ModelsPullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsListArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsNameArgs {
+    /// The model's name in the configuration.
+    pub name: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsPullArgs {
+    #[command(flatten)]
+    pub model: ModelsNameArgs,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What `models` does, after the command line was read.
 #[derive(Debug, Clone)]
 pub struct ModelsConfig {
-    pub data_dir: PathBuf,
-    pub config_path: Option<PathBuf>,
+    pub study: StudyPlace,
     pub action: ModelsAction,
     pub show_progress: bool,
 }
@@ -30,8 +68,25 @@ pub enum ModelsAction {
     Pull { name: String },
 }
 
-pub fn run(config: ModelsConfig) -> anyhow::Result<ExitCode> {
-    let settings = config::load(config.config_path.as_deref(), &config.data_dir)?;
+impl ModelsCommand {
+    pub fn into_config(self) -> anyhow::Result<ModelsConfig> {
+        let (data, config, action, show_progress) = match self {
+            ModelsCommand::List(args) => (args.data, args.config, ModelsAction::List, false),
+            ModelsCommand::Verify(args) => (args.data, args.config, ModelsAction::Verify { name: args.name }, false),
+            ModelsCommand::Pull(args) => {
+                (args.model.data, args.model.config, ModelsAction::Pull { name: args.model.name }, !args.no_progress)
+            }
+        };
+        Ok(ModelsConfig { study: StudyPlace::from_args(data, config)?, action, show_progress })
+    }
+}
+
+pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
+    execute(command.into_config()?)
+}
+
+pub fn execute(config: ModelsConfig) -> anyhow::Result<ExitCode> {
+    let settings = config.study.configuration()?;
     match &config.action {
         ModelsAction::List => {
             print!("{}", list(&settings));
@@ -45,7 +100,7 @@ pub fn run(config: ModelsConfig) -> anyhow::Result<ExitCode> {
         }
         ModelsAction::Pull { name } => {
             let (entry, local) = local_entry(&settings, name)?;
-            let keys = crate::secrets::KeySource::from_environment(&crate::run::dotenv_candidates(&config.data_dir))?;
+            let keys = config.study.keys()?;
             println!("{}", pull_model(entry, local, &keys, config.show_progress)?);
             Ok(ExitCode::SUCCESS)
         }

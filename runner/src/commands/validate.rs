@@ -1,23 +1,41 @@
 //! `left-behind validate`: load a dataset and print every problem with file, line and field.
 //! Exits 0 when the data is usable (warnings allowed), 1 when it has errors.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use left_behind_shared::{Problem, plural, validate};
+use clap::Args;
+use left_behind_shared::{plural, validate};
 
-use crate::data_dir::read_dataset;
+use super::study::{ConfigArgs, DataArgs, ProblemCounts, StudyPlace};
 
-#[derive(Debug, Clone)]
-pub struct ValidateConfig {
-    pub data_dir: PathBuf,
-    /// `--config`: the models it adds are known to the checks (not reported as unassigned).
-    pub config_path: Option<PathBuf>,
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
-pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
-    let loaded = read_dataset(&config.data_dir)?;
-    let registry = crate::config::load(config.config_path.as_deref(), &config.data_dir)?.registry();
+/// What `validate` checks, after the command line was read.
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    /// `--config`: the models it adds are known to the checks (not reported as unassigned).
+    pub study: StudyPlace,
+}
+
+impl ValidateArgs {
+    pub fn into_config(self) -> anyhow::Result<ValidateConfig> {
+        Ok(ValidateConfig { study: StudyPlace::from_args(self.data, self.config)? })
+    }
+}
+
+pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: ValidateConfig) -> anyhow::Result<ExitCode> {
+    let loaded = config.study.read_dataset()?;
+    let registry = config.study.configuration()?.registry();
     let mut problems = loaded.problems;
     problems.extend(validate(&loaded.dataset, &registry));
     for problem in &problems {
@@ -28,11 +46,11 @@ pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
     let responses: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
     let run_errors: usize = dataset.results.iter().map(|results| results.errors.len()).sum();
     let failed = dataset.grades.iter().filter(|row| row.is_failed()).count();
-    let (errors, warnings) = count(&problems);
+    let ProblemCounts { errors, warnings } = ProblemCounts::of(&problems);
     println!(
         "checked {}: {} questions, {answers} reference answers, {} results files ({responses} responses, {run_errors} failed calls), \
          {} grades files ({} rows, {failed} failed gradings): {}, {}",
-        config.data_dir.display(),
+        config.study.data_dir.display(),
         dataset.questions.len(),
         dataset.results.len(),
         dataset.graded_conditions.len(),
@@ -40,14 +58,19 @@ pub fn run(config: ValidateConfig) -> anyhow::Result<ExitCode> {
         plural(errors, "error"),
         plural(warnings, "warning"),
     );
+    for judge in &dataset.judges {
+        let failed = judge.rows.iter().filter(|row| row.is_failed()).count();
+        println!(
+            "judge {}: {} in grades/judges/{}/ ({}, {})",
+            judge.name,
+            plural(judge.graded_conditions.len(), "grades file"),
+            judge.name,
+            plural(judge.rows.len(), "row"),
+            plural(failed, "failed grading")
+        );
+    }
     if dataset.is_empty() {
         println!("the directory holds no dataset; get the study's with `left-behind fetch`");
     }
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-}
-
-/// (errors, warnings)
-pub fn count(problems: &[Problem]) -> (usize, usize) {
-    let errors = problems.iter().filter(|problem| problem.is_error()).count();
-    (errors, problems.len() - errors)
 }

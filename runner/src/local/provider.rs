@@ -1,4 +1,4 @@
-//! `provider = "local"`: a GGUF model run in-process by llama.cpp ([`crate::local::engine`]), behind
+//! `provider = "local"`: a GGUF model run in-process by llama.cpp ([`super::engine`]), behind
 //! the same [`Provider`] trait as the APIs, so runs get the same concurrency, retries, resume and
 //! error records. The dispatcher's lane for a local model allows `parallel_sequences` calls at once,
 //! which is how many sequences the engine decodes together.
@@ -8,32 +8,41 @@
 
 use std::sync::Arc;
 
-use crate::config::ModelEntry;
+use super::LocalModelSettings;
 use crate::providers::Provider;
+
+/// A local model to start: its name in the configuration, the model id recorded with its answers,
+/// and its settings.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalModel<'a> {
+    pub name: &'a str,
+    pub model_id: &'a str,
+    pub settings: &'a LocalModelSettings,
+}
 
 /// Loads the model's engine (once per run) and returns its provider; fails, naming the model and
 /// its file, before any question is asked.
-pub fn start(entry: &ModelEntry) -> anyhow::Result<Arc<dyn Provider>> {
-    let settings = entry.local.as_ref().expect("a local model entry has local settings");
-    crate::local::check_model_file(&entry.name, settings)?;
-    start_engine(entry, settings)
+pub fn start(model: LocalModel<'_>) -> anyhow::Result<Arc<dyn Provider>> {
+    super::check_model_file(model.name, model.settings)?;
+    start_engine(model)
 }
 
 #[cfg(not(feature = "local"))]
-fn start_engine(entry: &ModelEntry, _: &crate::local::LocalModelSettings) -> anyhow::Result<Arc<dyn Provider>> {
-    anyhow::bail!("model {}: {}", entry.name, crate::local::FEATURE_DISABLED)
+fn start_engine(model: LocalModel<'_>) -> anyhow::Result<Arc<dyn Provider>> {
+    anyhow::bail!("model {}: {}", model.name, super::FEATURE_DISABLED)
 }
 
 #[cfg(feature = "local")]
-fn start_engine(entry: &ModelEntry, settings: &crate::local::LocalModelSettings) -> anyhow::Result<Arc<dyn Provider>> {
+fn start_engine(model: LocalModel<'_>) -> anyhow::Result<Arc<dyn Provider>> {
     use anyhow::Context;
 
+    let LocalModel { name, model_id, settings } = model;
     let started = std::time::Instant::now();
-    let engine = engine::Engine::start(settings).with_context(|| format!("model {}", entry.name))?;
+    let engine = engine::Engine::start(settings).with_context(|| format!("model {name}"))?;
     let info = engine.info();
     tracing::info!(
         "model {}: loaded {} in {:.1} s; {} sequences of {} tokens, {} threads, prompts in {}",
-        entry.name,
+        name,
         info.description,
         started.elapsed().as_secs_f64(),
         info.parallel_sequences,
@@ -41,7 +50,7 @@ fn start_engine(entry: &ModelEntry, settings: &crate::local::LocalModelSettings)
         info.threads,
         info.prompt_format
     );
-    Ok(Arc::new(engine::Local::new(engine, entry.name.clone(), entry.model_id.clone(), settings.clone())))
+    Ok(Arc::new(engine::Local::new(engine, name.to_owned(), model_id.to_owned(), settings.clone())))
 }
 
 #[cfg(feature = "local")]

@@ -1,0 +1,328 @@
+//! `left-behind run`: its arguments, what they select, and what it prints (`--list`, `--dry-run`,
+//! the summary). The calls themselves are [`crate::run`]'s.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use left_behind_shared::{Condition, plural};
+
+use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition};
+use crate::config::RunnerConfig;
+use crate::data_lock::{self, Work};
+use crate::model_client::resolve_keys;
+use crate::providers::ProviderKind;
+use crate::run::{Plan, RunMode, Selection, Summary, make_calls, plan};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only these models (names as in results/, such as gpt_5.2). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
+    pub models: Vec<String>,
+    /// Only these conditions (C1..C5 or directory names). Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "condition", value_name = "C1..C5", value_delimiter = ',', num_args = 1.., value_parser = parse_condition)]
+    pub conditions: Vec<Condition>,
+    /// Only these question ids: numbers and ranges such as 1,4,10-12. Several may follow the flag, separated by spaces or commas.
+    #[arg(long = "question", value_name = "IDS", value_delimiter = ',', num_args = 1.., value_parser = QuestionIds::parse)]
+    pub questions: Vec<QuestionIds>,
+    /// Only the first N selected questions (by id), for a quick trial.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Ask again even questions that are answered (the new answer replaces the old one).
+    #[arg(long, conflicts_with = "retry_errors")]
+    pub force: bool,
+    /// Ask only the questions whose last call failed.
+    #[arg(long)]
+    pub retry_errors: bool,
+    /// Print what would be called, and the counts, without calling anything.
+    #[arg(long, conflicts_with = "list")]
+    pub dry_run: bool,
+    /// Print the models, providers, conditions and the number of calls, and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// One `--question` value: a question id (`7`) or a range of them (`10-12`), both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuestionIds {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl QuestionIds {
+    /// `7` or `10-12`.
+    pub fn parse(text: &str) -> Result<QuestionIds, String> {
+        let number = |part: &str| {
+            part.trim().parse::<u32>().map_err(|_| format!("{text:?} is not a question id or a range like 3-7"))
+        };
+        match text.split_once('-') {
+            Some((first, last)) => {
+                let (first, last) = (number(first)?, number(last)?);
+                if first > last {
+                    return Err(format!("the range {text:?} is backwards"));
+                }
+                Ok(QuestionIds { first, last })
+            }
+            None => number(text).map(|id| QuestionIds { first: id, last: id }),
+        }
+    }
+}
+
+impl RunArgs {
+    pub fn into_config(self) -> anyhow::Result<RunConfig> {
+        if self.limit == Some(0) {
+            anyhow::bail!("--limit must be at least 1");
+        }
+        let mut question_ids: Vec<u32> = self.questions.iter().flat_map(|range| range.first..=range.last).collect();
+        question_ids.sort_unstable();
+        question_ids.dedup();
+        let mode = match (self.force, self.retry_errors) {
+            (true, _) => RunMode::Force,
+            (false, true) => RunMode::RetryErrors,
+            (false, false) => RunMode::Missing,
+        };
+        let action = match (self.list, self.dry_run) {
+            (true, _) => RunAction::List,
+            (false, true) => RunAction::DryRun,
+            (false, false) => RunAction::Call,
+        };
+        Ok(RunConfig {
+            study: StudyPlace::from_args(self.data, self.config)?,
+            selection: Selection { models: self.models, conditions: self.conditions, question_ids, limit: self.limit },
+            mode,
+            action,
+            show_progress: !self.no_progress,
+        })
+    }
+}
+
+/// What `run` should do, after the command line was read.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub study: StudyPlace,
+    pub selection: Selection,
+    pub mode: RunMode,
+    pub action: RunAction,
+    pub show_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunAction {
+    /// Make the calls.
+    Call,
+    /// Print the plan and counts; call nothing (`--dry-run`).
+    DryRun,
+    /// Print models, providers, conditions and the call count (`--list`).
+    List,
+}
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    execute(args.into_config()?)
+}
+
+pub fn execute(config: RunConfig) -> anyhow::Result<ExitCode> {
+    let settings = config.study.configuration()?;
+    tracing::info!("configuration: {}", settings.source);
+    if config.action == RunAction::List {
+        return list(&settings, &config);
+    }
+    // Held until the calls are made and saved, from before the plan (what is still to do).
+    let _lock = match config.action {
+        RunAction::Call => data_lock::acquire_if_present(&config.study.data_dir, Work::Run)?,
+        RunAction::DryRun | RunAction::List => None,
+    };
+    let questions = plan::read_questions(&config.study.data_dir)?;
+    let plan = plan::build(&settings, &config.study.data_dir, questions, &config.selection, config.mode)?;
+    let keys = config.study.keys()?;
+    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys);
+    if config.action == RunAction::DryRun {
+        print!("{}", describe_plan(&plan, &settings));
+        if let Err(missing) = resolved_keys {
+            println!("note: a real run would stop here: {missing}");
+        }
+        for model in plan.models_to_call() {
+            if let Some(local) = &model.local
+                && let Err(error) = crate::local::check_model_file(&model.name, local)
+                    .and_then(|_| crate::local::check_engine(&model.name))
+            {
+                println!("note: a real run would stop here: {error:#}");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.pending_calls() == 0 {
+        println!("{}", nothing_to_do(&plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
+    println!("{}", summary.describe());
+    if summary.interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
+    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Loads the configuration, plans, and makes the pending calls of `config`, printing nothing (the
+/// action is ignored: this always calls). For embedding and the benchmark.
+pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
+    let settings = config.study.configuration()?;
+    let _lock = data_lock::acquire_if_present(&config.study.data_dir, Work::Run)?;
+    let questions = plan::read_questions(&config.study.data_dir)?;
+    let plan = plan::build(&settings, &config.study.data_dir, questions, &config.selection, config.mode)?;
+    let keys = config.study.keys()?;
+    let resolved_keys = resolve_keys(&plan.models_to_call(), &keys).map_err(anyhow::Error::new)?;
+    make_calls(&plan, &settings, resolved_keys, config.show_progress)
+}
+
+fn nothing_to_do(plan: &Plan) -> String {
+    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
+    format!(
+        "nothing to do: all {answered} selected calls are answered ({}); --force asks again",
+        grid(plan.models.len(), plan.conditions.len(), plan.questions.len())
+    )
+}
+
+/// `8 models x 5 conditions x 50 questions`
+fn grid(models: usize, conditions: usize, questions: usize) -> String {
+    format!("{} x {} x {}", plural(models, "model"), plural(conditions, "condition"), plural(questions, "question"))
+}
+
+/// The `--dry-run` report: one line per results file, then the totals.
+pub fn describe_plan(plan: &Plan, settings: &RunnerConfig) -> String {
+    let mut text = format!(
+        "plan ({}): {} = {} selected calls\n",
+        settings.source,
+        grid(plan.models.len(), plan.conditions.len(), plan.questions.len()),
+        plan.models.len() * plan.conditions.len() * plan.questions.len()
+    );
+    let width = plan.files.iter().map(|file| file.relative_path.chars().count()).max().unwrap_or(0);
+    for file in &plan.files {
+        text.push_str(&format!(
+            "  {:<width$}  {:>3} to call  ({} answered, {} failed before){}\n",
+            file.relative_path,
+            file.pending.len(),
+            file.answered,
+            file.failed_before,
+            if file.existing.is_none() { ", new file" } else { "" },
+        ));
+    }
+    let answered: usize = plan.files.iter().map(|file| file.answered).sum();
+    text.push_str(&format!("total: {} calls to make, {answered} already answered\n", plan.pending_calls()));
+    text
+}
+
+/// The `--list` report: models, providers, conditions and the call count.
+fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode> {
+    let keys = config.study.keys()?;
+    let questions = plan::read_questions(&config.study.data_dir).ok();
+    let question_count = questions.as_ref().map(Vec::len);
+    let (models, conditions, selected_questions) = match questions {
+        Some(questions) => {
+            let (models, conditions, questions) = plan::select(settings, questions, &config.selection)?;
+            (models, conditions, Some(questions.len()))
+        }
+        None => {
+            let (models, conditions, _) = plan::select(
+                settings,
+                Vec::new(),
+                &Selection { question_ids: Vec::new(), ..config.selection.clone() },
+            )?;
+            (models, conditions, None)
+        }
+    };
+    let mut text = format!("configuration: {}\n\nmodels ({}):\n", settings.source, models.len());
+    let rows: Vec<[String; 6]> = models
+        .iter()
+        .map(|model| {
+            let key = match &model.api_key_env {
+                None => "no key".to_owned(),
+                Some(variable) => {
+                    format!("{variable} ({})", if keys.get(variable).is_some() { "set" } else { "missing" })
+                }
+            };
+            let model_id = match &model.provider_route {
+                Some(route) => format!("{} (via {route})", model.model_id),
+                None => model.model_id.clone(),
+            };
+            [
+                model.name.clone(),
+                model.provider.key().to_owned(),
+                model_id,
+                model.category.display_name().to_owned(),
+                format!("{} ({})", model.base_url_for_display(), model.base_url_origin),
+                key,
+            ]
+        })
+        .collect();
+    let header = ["name", "provider", "model id", "category", "base URL", "key"].map(str::to_owned);
+    text.push_str(&render_columns(&header, &rows));
+    text.push_str(&format!("\nconditions ({}):\n", conditions.len()));
+    for condition in &conditions {
+        let prompt = match &settings.condition(*condition).system_prompt {
+            None => "no system prompt".to_owned(),
+            Some(prompt) => format!("system prompt: {:?}", prompt.lines().next().unwrap_or_default()),
+        };
+        text.push_str(&format!(
+            "  {:<3} {:<10} results/{:<22} {prompt}\n",
+            condition.id(),
+            condition.language().display_name(),
+            condition.directory()
+        ));
+    }
+    let policy = &settings.dispatch;
+    text.push_str(&format!(
+        "\nlimits: {} requests in flight overall, per provider endpoint {}; {} attempts, {} s timeout per request\n",
+        policy.max_in_flight,
+        ProviderKind::ALL
+            .iter()
+            .filter(|kind| **kind != ProviderKind::Local)
+            .map(|kind| format!("{kind} {}", settings.provider_concurrency(*kind)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        policy.max_attempts,
+        policy.request_timeout.as_secs_f64()
+    ));
+    match (selected_questions, question_count) {
+        (Some(selected), Some(_)) => text.push_str(&format!(
+            "calls: {} = {}\n",
+            grid(models.len(), conditions.len(), selected),
+            models.len() * conditions.len() * selected
+        )),
+        _ => text.push_str(&format!(
+            "calls: {} x {} x each question (no {} in {} yet)\n",
+            plural(models.len(), "model"),
+            plural(conditions.len(), "condition"),
+            left_behind_shared::QUESTIONS_PATH,
+            config.study.data_dir.display()
+        )),
+    }
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Left-aligned columns, two spaces apart, widths in characters.
+fn render_columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in std::iter::once(header).chain(rows) {
+        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        text.push_str("  ");
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}

@@ -8,7 +8,7 @@
 // - Data files are kept by their URL, which carries the file's hash (`data/grades/C1_english.csv?v=…`):
 //   a URL never changes content, so they are answered from the cache first.
 // - `data/manifest.json` is left to the network, so that a changed dataset is seen on the next visit;
-//   offline, the app asks for `data/manifest.json?offline` and gets the copy kept here.
+//   offline, the app asks for `data/manifest.json?offline=1` and gets the copy kept here.
 // - Once the app has loaded everything, it asks this worker to complete its copy (`refresh`): the
 //   manifest, and every data file it lists that the cache lacks; files no longer listed are dropped.
 //   Then it tells the pages `offline-ready`.
@@ -100,7 +100,7 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (path === MANIFEST) {
-    if (url.search === '?offline') event.respondWith(fromCache(DATA_CACHE, inScope(MANIFEST), null));
+    if (url.searchParams.has('offline')) event.respondWith(fromCache(DATA_CACHE, inScope(MANIFEST), null));
     return; // the network's, always
   }
   if (path.startsWith('data/')) {

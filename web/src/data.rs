@@ -155,9 +155,9 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     let manifest_path = format!("{DATA_DIR}{MANIFEST_PATH}");
     // Offline, the service worker answers `?offline` with the manifest it keeps (it leaves the plain
     // URL to the network, so that a changed dataset is seen on the next visit).
-    let manifest_text = match fetch_text(&manifest_path).await {
+    let manifest_text = match fetch_text(&manifest_path, &[]).await {
         Ok(text) => Ok(text),
-        Err(message) => fetch_text(&format!("{manifest_path}?offline")).await.map_err(|_| message),
+        Err(message) => fetch_text(&manifest_path, &[("offline", "1")]).await.map_err(|_| message),
     };
     let manifest = match manifest_text {
         Ok(text) => match parse_manifest(&text, &manifest_path) {
@@ -254,8 +254,8 @@ async fn fetch_all(files: &[&ManifestFile]) -> (Vec<DataFile>, Vec<Problem>) {
     let fetches = files.iter().map(|file| async move {
         // The hash in the query makes the URL change when the content does: no stale cached copy. The
         // service worker keeps files by this URL, and index.html preloads the core files by it.
-        let url = format!("{DATA_DIR}{}?v={}", file.path, &file.sha256[..file.sha256.len().min(16)]);
-        (*file, fetch_bytes(&url).await)
+        let url = format!("{DATA_DIR}{}", file.path);
+        (*file, fetch_bytes(&url, &[("v", &file.sha256[..file.sha256.len().min(16)])]).await)
     });
     let mut fetched = Vec::new();
     let mut problems = Vec::new();
@@ -277,14 +277,21 @@ async fn fetch_all(files: &[&ManifestFile]) -> (Vec<DataFile>, Vec<Problem>) {
     (fetched, problems)
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
-    let bytes = fetch_bytes(url).await?;
+async fn fetch_text(url: &str, query: &[(&str, &str)]) -> Result<String, String> {
+    let bytes = fetch_bytes(url, query).await?;
     String::from_utf8(bytes).map_err(|error| format!("not UTF-8 text ({error})"))
 }
 
-/// The body of `url` (relative to the page's base URL), or a message saying what went wrong.
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let response = Request::get(url).send().await.map_err(|error| format!("could not be fetched: {error}"))?;
+/// The body of `url` (relative to the page's base URL) with `query`, or a message saying what went
+/// wrong. The query goes through gloo-net's own parameters: a query written into `url` would get a
+/// `&` appended, and the URL would then differ from the one index.html preloads and the service
+/// worker keeps.
+async fn fetch_bytes(url: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, String> {
+    let response = Request::get(url)
+        .query(query.iter().copied())
+        .send()
+        .await
+        .map_err(|error| format!("could not be fetched: {error}"))?;
     if !response.ok() {
         return Err(format!(
             "could not be fetched: the server answered HTTP {} {}",

@@ -168,6 +168,8 @@ for (let run = 0; run < NAVIGATIONS; run++) {
   // The live app, and then every response's text and the list's index.
   await page.waitForFunction(() => performance.getEntriesByName('lb:render-end').length > 0, null, { timeout: 30_000 });
   await page.waitForFunction(() => performance.getEntriesByName('lb:index').length > 0, null, { timeout: 30_000 });
+  // The 95% intervals are computed after the first paint too (web/src/intervals.rs): their cost.
+  await page.waitForFunction(() => performance.getEntriesByName('lb:intervals').length > 0, null, { timeout: 30_000 });
   loads.push(
     await page.evaluate(() => {
       const mark = (name) => performance.getEntriesByName(name)[0]?.startTime;
@@ -185,6 +187,7 @@ for (let run = 0; run < NAVIGATIONS; run++) {
         results: measure('lb:results'),
         validate: measure('lb:validate'),
         index: measure('lb:index'),
+        intervals: measure('lb:intervals'),
       };
     }),
   );
@@ -261,6 +264,7 @@ for (const [label, name] of [
   ['afterwards: every response fetched and parsed', 'results'],
   ['afterwards: validate', 'validate'],
   ['afterwards: response list (index, language detection, search text)', 'index'],
+  ['afterwards: 95% intervals and contrasts (10,000 resamples each)', 'intervals'],
 ]) {
   const s = field(name);
   console.log(`| ${label} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.max)} |`);

@@ -86,7 +86,7 @@ pub async fn submit(
             id: new_record_id(work, &caller.name, index + 1),
             work,
             caller: caller.name.clone(),
-            provider: caller.provider.key().to_owned(),
+            provider: caller.provider().key().to_owned(),
             model_id: caller.model_id.clone(),
             base_url: caller.base_url_for_display(),
             created_at: crate::clock::now_utc(),
@@ -113,7 +113,7 @@ pub async fn submit(
                 submitted.refused.push(format!(
                     "{} ({} {}): a batch of {} requests was refused: {error}",
                     caller.name,
-                    caller.provider,
+                    caller.provider(),
                     caller.model_id,
                     chunk.len()
                 ));
@@ -126,7 +126,7 @@ pub async fn submit(
                      you have checked the provider's list of batches, remove the record to ask them again",
                     chunk.len(),
                     caller.name,
-                    caller.provider,
+                    caller.provider(),
                     path.display()
                 );
             }
@@ -135,15 +135,15 @@ pub async fn submit(
     Ok(submitted)
 }
 
-/// Whether a failed create request surely created no batch: the server answered, and refused.
+/// Whether a failed create request surely created no batch: the provider itself answered, and
+/// refused (a 4xx, a rate limit, an internal error or an overload), or the request was never sent.
+/// A gateway's 502 or 504, a timeout or a broken connection may come after the batch was made.
 fn surely_not_created(error: &ProviderError) -> bool {
-    matches!(
-        error,
-        ProviderError::Rejected { .. }
-            | ProviderError::RateLimited { .. }
-            | ProviderError::Server { .. }
-            | ProviderError::InvalidRequest(_)
-    )
+    match error {
+        ProviderError::Rejected { .. } | ProviderError::RateLimited { .. } | ProviderError::InvalidRequest(_) => true,
+        ProviderError::Server { status, .. } => matches!(status, 500 | 503 | 529),
+        _ => false,
+    }
 }
 
 /// How following one batch ended.

@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                     }
                     LoadState::Ready(site) => {
                         provide_context(site.clone());
+                        crate::intervals::provide_intervals(site.clone());
                         let empty = site.is_empty();
                         view! {
                             <ProblemsPanel />

@@ -7,6 +7,7 @@ use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
 use crate::app::use_site;
+use crate::components::UncertaintyMethod;
 
 #[component]
 pub fn MethodsPage() -> impl IntoView {
@@ -122,6 +123,7 @@ pub fn MethodsPage() -> impl IntoView {
                 None => view! { <p class="none">"The answer sheet is not loaded, so the judge's prompt cannot be shown."</p> }.into_any(),
             }}
         </section>
+        <UncertaintyMethod />
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">"Models"</h2>
             <div class="table-scroll">

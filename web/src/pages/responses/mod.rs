@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use left_behind_shared::{
     Condition, Criterion, DetectedLanguage, GradingState, ModelCategory, QuestionCategory, ResponseEntry,
-    ResponseFilter, filter_entries, summarize_entries,
+    ResponseFilter, UncertaintySettings, entries_interval, filter_entries, summarize_entries,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -184,7 +184,9 @@ pub fn ResponsesPage() -> impl IntoView {
         move || {
             let selection = selection.get();
             let summary = summarize_entries(site.entries(), &selection, &site.loaded.dataset);
-            view! { <ScoreSummary summary matching=selection.len() /> }
+            let interval =
+                entries_interval(site.entries(), &selection, &site.loaded.dataset, &UncertaintySettings::default());
+            view! { <ScoreSummary summary matching=selection.len() interval /> }
         }
     };
     let rows = {

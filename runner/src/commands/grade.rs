@@ -195,7 +195,7 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     if config.batch.is_some() {
         for judge in judges.iter().filter(|judge| !batched(judge)) {
             println!(
-                "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
+                "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic, Google and xAI have one); it is called live",
                 judge.entry.name,
                 judge.entry.provider()
             );

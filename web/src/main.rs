@@ -9,6 +9,7 @@ mod graded_by;
 mod intervals;
 mod markdown;
 mod pages;
+mod prerender;
 mod timing;
 
 fn main() {

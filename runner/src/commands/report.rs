@@ -136,24 +136,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
 pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
     let settings = config.study.configuration()?;
-    let registry = settings.registry();
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&settings)?;
+    let registry = &loaded.registry;
     let dataset = &loaded.dataset;
     if config.judges {
         return super::report_judges::run(&config, dataset, &settings);
     }
-    let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, &registry)?;
+    let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, registry)?;
     if graded.rows.is_empty() {
         bail!(
             "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
             config.study.data_dir.join("grades").display()
         );
     }
-    let mut report = compute_report(&graded.rows, &registry);
+    let mut report = compute_report(&graded.rows, registry);
     if let Some(uncertainty) = &config.uncertainty {
-        add_uncertainty(&mut report, &graded.rows, &registry, uncertainty);
+        add_uncertainty(&mut report, &graded.rows, registry, uncertainty);
     }
-    let tables = report_tables(&report, &registry);
+    let tables = report_tables(&report, registry);
     let mut headline = headline_lines(&report);
     if let Some(line) = graded.describe() {
         headline.insert(0, line);

@@ -59,6 +59,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The GitHub Pages workflow (and any other) against actionlint's checks.
+    crate::actionlint::check(root)?;
     workspace::run(
         Command::new(&cargo)
             .current_dir(root)
@@ -86,6 +88,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
         lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned() })?;
+        site::prerender(root, &out, base)?;
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
@@ -107,6 +110,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
+        // The offline test serves a copy of the study's site with this program's `serve`, which it
+        // stops and starts again.
+        .env("STUDY_SITE", work.join("site-study"))
+        .env("XTASK_BIN", std::env::current_exe().context("the path of xtask")?)
         .env("CHROMIUM", CHROMIUM);
     workspace::run(&mut node)?;
     drop(server);

@@ -110,3 +110,9 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `/left-behind` -> `/left-behind/`; `` -> `/`.
+pub fn normalize_base(base: &str) -> String {
+    let trimmed = base.trim().trim_matches('/');
+    if trimmed.is_empty() { "/".to_owned() } else { format!("/{trimmed}/") }
+}

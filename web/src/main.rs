@@ -5,9 +5,11 @@
 mod app;
 mod components;
 mod data;
+mod graded_by;
 mod intervals;
 mod markdown;
 mod pages;
+mod prerender;
 mod reviews;
 mod timing;
 

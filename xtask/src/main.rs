@@ -4,6 +4,7 @@
 //!
 //! `main` only dispatches; each command lives in its own module.
 
+mod actionlint;
 mod bench;
 mod serve;
 mod setup;

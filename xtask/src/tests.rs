@@ -7,8 +7,8 @@ use std::path::Path;
 use left_behind_shared::parse_manifest;
 use sha2::{Digest, Sha256};
 
-use crate::site::{SiteConfig, lay_out, normalize_base};
-use crate::workspace::dataset_files;
+use crate::site::{SiteConfig, lay_out};
+use crate::workspace::{dataset_files, normalize_base};
 
 fn write(root: &Path, path: &str, bytes: &[u8]) {
     let path = root.join(path);
@@ -16,10 +16,16 @@ fn write(root: &Path, path: &str, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// A built app as trunk leaves it: an index.html with the relative base, and an asset.
+/// A built app as trunk leaves it: an index.html with the relative base, an asset, and the service
+/// worker with the lines `lay_out` fills.
 fn built_app(dir: &Path) {
     write(dir, "index.html", br#"<!doctype html><html><head><base href="./" /></head><body></body></html>"#);
     write(dir, "app-0123.wasm", b"\0asm");
+    write(
+        dir,
+        "service-worker.js",
+        b"// the worker\nconst SHELL_FILES = '__SHELL_FILES__';\nconst SHELL_VERSION = '__SHELL_VERSION__';\n",
+    );
 }
 
 /// A small dataset with Kazakh text, a README and a stray file, as a dataset directory holds them.
@@ -77,8 +83,28 @@ fn the_manifest_lists_every_data_file_with_its_size_and_sha256() {
     // The app is served under the base path, and deep links land on it.
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(index.contains(r#"<base href="/left-behind/" />"#), "{index}");
-    assert_eq!(std::fs::read_to_string(site.join("404.html")).unwrap(), index);
+    let not_found = std::fs::read_to_string(site.join("404.html")).unwrap();
+    assert!(not_found.contains(r#"<base href="/left-behind/" />"#), "{not_found}");
     assert!(site.join("app-0123.wasm").is_file());
+    // The page preloads the data every page needs first, by the URLs the app asks for (hash in the
+    // query); the responses' text waits, except the file a deep link (404.html) names.
+    let preload = |path: &str| {
+        let hash = &manifest.files.iter().find(|file| file.path == path).unwrap().sha256[..16];
+        format!("data/{path}?v={hash}")
+    };
+    for html in [&index, &not_found] {
+        assert!(html.contains(r#"<link rel="preload" href="data/manifest.json" as="fetch" crossorigin />"#));
+        assert!(html.contains(&preload("grades/C2_kazakh.csv")), "{html}");
+        assert!(html.contains(&preload("benchmark/questions.json")), "{html}");
+    }
+    assert!(!index.contains(&preload("results/C2_kazakh/qwen3.json")), "{index}");
+    assert!(not_found.contains(&format!(r#""C2/qwen3":"{}""#, preload("results/C2_kazakh/qwen3.json"))), "{not_found}");
+    // The service worker keeps the app's files (never the data, which it keeps by the manifest).
+    let worker = std::fs::read_to_string(site.join("service-worker.js")).unwrap();
+    assert!(worker.starts_with("// the worker\n"), "{worker}");
+    assert!(worker.contains(r#"const SHELL_FILES = ["404.html","app-0123.wasm","index.html"];"#), "{worker}");
+    let version = worker.lines().find_map(|line| line.strip_prefix("const SHELL_VERSION = '")).unwrap();
+    assert_eq!(version.trim_end_matches("';").len(), 16, "{worker}");
 }
 
 #[test]

@@ -97,7 +97,7 @@ pub fn run_batched(
             live_models.iter().map(|model| format!("{} ({})", model.name, model.provider())).collect();
         println!(
             "note: --batch: none of the selected models has a provider with a batch API (OpenAI, Anthropic, \
-             Google); they are called live: {}",
+             Google, xAI); they are called live: {}",
             list.join(", ")
         );
     }

@@ -1,5 +1,5 @@
-//! `left-behind agreement`: how far the judge and the reviewers (`reviews/<reviewer>.csv`) agree, in
-//! text, Markdown, CSV or JSON. All numbers come from `shared::agreement_report`, which the explorer's
+//! `left-behind agreement`: how far the judge, the other judges (`grades/judges/<name>/`) and the
+//! reviewers (`reviews/<reviewer>.csv`) agree, in text, Markdown, CSV or JSON. All numbers come from `shared::agreement_report`, which the explorer's
 //! agreement page calls too.
 //!
 //! A bad review row is printed (file, line, field) and left out; the rest of its file still counts.
@@ -59,18 +59,19 @@ pub fn run(args: AgreementArgs) -> anyhow::Result<ExitCode> {
 
 pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
     let configuration = config.study.configuration()?;
-    let registry = configuration.registry();
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&configuration)?;
+    let registry = &loaded.registry;
     // Review files' problems: each bad row is named and left out, the rest is used.
     for problem in loaded.problems.iter().filter(|problem| problem.file.starts_with(REVIEWS_DIRECTORY)) {
         eprintln!("{problem}");
     }
     let dataset = &loaded.dataset;
     let data_dir = &config.study.data_dir;
-    if dataset.reviews.is_empty() {
+    if dataset.reviews.is_empty() && dataset.judges.is_empty() {
         bail!(
-            "no reviews in {}: review responses in the explorer (the review panel of a response, or /review), \
-             export your file and put it there as <reviewer>.csv",
+            "no reviews in {} and no other judge's grades: review responses in the explorer (the review panel \
+             of a response, or /review), export your file and put it there as <reviewer>.csv; or grade with \
+             another judge (`left-behind grade --judge NAME`)",
             data_dir.join(REVIEWS_DIRECTORY).display()
         );
     }
@@ -81,7 +82,7 @@ pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
         );
     }
     let judge = &configuration.judge.name;
-    let report = agreement_report(dataset, &registry, judge, &dataset.reviews);
+    let report = agreement_report(dataset, registry, judge, &dataset.reviews);
     let headline = vec![format!("Judge: {judge}. {}.", agreement_headline(&report))];
     let output = match config.format {
         AgreementFormat::Text => render_text(&agreement_tables(&report, Some(DISAGREEMENTS_SHOWN)), &headline),

@@ -102,7 +102,7 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let registry = settings.registry();
     // Held until the grades are saved, from before the dataset (with its grades) is read.
     let _lock = if config.dry_run { None } else { data_lock::acquire_if_present(&config.study.data_dir, Work::Grade)? };
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&settings)?;
     let dataset = &loaded.dataset;
     check_selected_models(dataset, &config.selection)?;
     // Each judge resumes from its own grades.
@@ -195,7 +195,7 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     if config.batch.is_some() {
         for judge in judges.iter().filter(|judge| !batched(judge)) {
             println!(
-                "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
+                "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic, Google and xAI have one); it is called live",
                 judge.entry.name,
                 judge.entry.provider()
             );

@@ -71,8 +71,8 @@ pub fn run(args: MetricsArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn execute(config: MetricsConfig) -> anyhow::Result<ExitCode> {
-    let registry = config.study.configuration()?.registry();
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&config.study.configuration()?)?;
+    let registry = loaded.registry;
     let dataset = loaded.dataset;
     let selected = |condition: Condition| config.conditions.is_empty() || config.conditions.contains(&condition);
     let results: Vec<_> = dataset.results.into_iter().filter(|results| selected(results.condition)).collect();

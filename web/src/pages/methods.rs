@@ -7,11 +7,16 @@ use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
 use crate::app::use_site;
-use crate::components::UncertaintyMethod;
+use crate::components::{JudgesTable, UncertaintyMethod};
 
 #[component]
 pub fn MethodsPage() -> impl IntoView {
     let site = use_site();
+    if !site.results_complete() {
+        // The prompts as sent and the models' counts come from the results files.
+        return view! { <h1>"Methods"</h1><p class="loading" role="status">"Loading the results files…"</p> }
+            .into_any();
+    }
     let dataset = &site.loaded.dataset;
 
     let condition_rows = Condition::ALL
@@ -123,6 +128,11 @@ pub fn MethodsPage() -> impl IntoView {
                 None => view! { <p class="none">"The answer sheet is not loaded, so the judge's prompt cannot be shown."</p> }.into_any(),
             }}
         </section>
+        <section aria-labelledby="judges-heading">
+            <h2 id="judges-heading">"Judges"</h2>
+            <p>"Every judge grades with the same prompt (above) and never learns which model wrote the answer. The study's judge's grades are in "<code>"grades/"</code>"; every other judge's in its own directory. The panel's score of a response is, per criterion, the median of the judges that graded it."</p>
+            <JudgesTable site=site.clone() />
+        </section>
         <UncertaintyMethod />
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">"Models"</h2>
@@ -139,4 +149,5 @@ pub fn MethodsPage() -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }

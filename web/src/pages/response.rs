@@ -15,7 +15,9 @@ use leptos_router::hooks::{use_location, use_params_map};
 use wasm_bindgen::JsCast;
 
 use crate::app::{href, navigator, use_site};
-use crate::components::{BlindSwitch, HiddenGrade, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible};
+use crate::components::{
+    BlindSwitch, HiddenGrade, JudgeVerdicts, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible,
+};
 use crate::pages::responses::response_route;
 
 #[component]
@@ -159,6 +161,7 @@ fn detail(
     let panel_key = key.clone();
     let judge_key = key.clone();
     let other_key = key.clone();
+    let verdict_site = site.clone();
 
     view! {
         {nav}
@@ -208,6 +211,7 @@ fn detail(
                         {final_answer_note(&metrics.measured_source)}
                         <MarkdownView source=record.response lang=lang highlight=highlight.clone() />
                     }.into_any(),
+                    None if !site.results_complete() => view! { <p class="loading" role="status">"Loading the response…"</p> }.into_any(),
                     None => view! { <p class="none">"The response is not in this dataset (only its grade is)."</p> }.into_any(),
                 }}
             </section>
@@ -230,6 +234,12 @@ fn detail(
                             <p class="judge-notes" lang="en" data-testid="judge-notes">{row.notes}</p>
                         })}
                         <OtherReviews key=other_key.clone() />
+                        <JudgeVerdicts
+                            site=verdict_site.clone()
+                            condition=other_key.condition
+                            model=other_key.model.clone()
+                            question_id=other_key.question_id
+                        />
                     }.into_any()
                 } else {
                     view! { <HiddenGrade /> }.into_any()

@@ -86,6 +86,8 @@ test('after one visit every page and every response opens offline, and changed d
     ['/responses?model=qwen3&condition=C5', async () => assert.equal(await page.textContent('[data-testid="match-count"]'), '50')],
     ['/responses/C3/qwen3/12', async () => {
       assert.ok((await page.textContent('.response-detail .markdown')).length > 100);
+      // Blind review hides the judge's notes until the reader asks for them.
+      await page.check('[data-testid="show-judge"]');
       assert.ok((await page.textContent('[data-testid="judge-notes"]')).length > 10);
     }],
     ['/responses/C1/aya_expanse/50', async () => assert.ok((await page.textContent('.response-detail .markdown')).length > 20)],

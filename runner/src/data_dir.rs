@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use left_behind_shared::{DataFile, LoadedDataset, Problem, assemble};
+use left_behind_shared::{DataFile, LoadedDataset, Problem, StudyFiles, assemble};
 
 /// The dataset's top-level directories.
 pub const DATA_DIRECTORIES: [&str; 4] = ["benchmark", "results", "grades", "reviews"];
@@ -71,21 +71,27 @@ fn read_dir_sorted(dir: &Path) -> anyhow::Result<Vec<std::fs::DirEntry>> {
     Ok(entries)
 }
 
-/// Reads and assembles the dataset under `root`. A file that cannot be read is reported as a problem
-/// (naming the file and the reason), and the rest still loads.
-pub fn read_dataset(root: &Path) -> anyhow::Result<LoadedDataset> {
+/// The files of the dataset under `root`, for `shared::open_study`. A file that cannot be read is a
+/// problem naming the file and the reason, and the rest still load.
+pub fn read_study_files(root: &Path) -> anyhow::Result<StudyFiles> {
     if !root.is_dir() {
         anyhow::bail!("the dataset directory {} does not exist", root.display());
     }
-    let mut files = Vec::new();
-    let mut unreadable = Vec::new();
+    let mut study = StudyFiles::default();
     for path in list_data_files(root)? {
         match std::fs::read(root.join(&path)) {
-            Ok(bytes) => files.push(DataFile { path, bytes }),
-            Err(error) => unreadable.push(Problem::error(path, format!("cannot read the file: {error}"))),
+            Ok(bytes) => study.files.push(DataFile { path, bytes }),
+            Err(error) => study.unreadable.push(Problem::error(path, format!("cannot read the file: {error}"))),
         }
     }
-    let mut loaded = assemble(&files);
-    loaded.problems.splice(0..0, unreadable);
+    Ok(study)
+}
+
+/// Reads and assembles the dataset under `root`, without checking it against a registry (`fetch`
+/// compares what it wrote; the commands that analyse open the whole study, `commands::study`).
+pub fn read_dataset(root: &Path) -> anyhow::Result<LoadedDataset> {
+    let study = read_study_files(root)?;
+    let mut loaded = assemble(&study.files);
+    loaded.problems.splice(0..0, study.unreadable);
     Ok(loaded)
 }

@@ -231,6 +231,28 @@ impl ResponseFilter {
         *self == ResponseFilter::default()
     }
 
+    /// How many kinds of restriction are in use (models count once however many are chosen; the total
+    /// range once): the number the explorer's filters button shows on a narrow screen.
+    pub fn active_count(&self) -> usize {
+        [
+            !self.models.is_empty(),
+            !self.model_categories.is_empty(),
+            !self.conditions.is_empty(),
+            !self.question_categories.is_empty(),
+            !self.question_ids.is_empty(),
+            self.total_min.is_some() || self.total_max.is_some(),
+            !self.accuracy.is_empty(),
+            !self.fluency.is_empty(),
+            !self.completeness.is_empty(),
+            !self.grading.is_empty(),
+            !self.languages.is_empty(),
+            !self.search.trim().is_empty(),
+        ]
+        .into_iter()
+        .filter(|active| *active)
+        .count()
+    }
+
     /// The sub-score values allowed for `criterion`.
     pub fn criterion(&self, criterion: Criterion) -> &Vec<u8> {
         match criterion {

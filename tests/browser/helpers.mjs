@@ -31,9 +31,12 @@ export async function launch() {
   });
 }
 
-/** A new page that records uncaught errors and dialogs (an `alert` from model output would be one). */
-export async function newPage(browser, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+/**
+ * A new page that records uncaught errors and dialogs (an `alert` from model output would be one), in a
+ * new browser context (nothing cached) unless one is given.
+ */
+export async function newPage(browser, options = {}, context = null) {
+  context ??= await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   page.errors = [];
   page.dialogs = [];
@@ -50,10 +53,10 @@ export function url(site, route = '/') {
   return origin + bases[site].replace(/\/$/, '') + route;
 }
 
-/** Opens `route` and waits until the app has loaded its data. */
+/** Opens `route` and waits until the app has loaded all its data (the core first, then the responses). */
 export async function open(page, site, route = '/') {
   await page.goto(url(site, route));
-  await page.waitForSelector('main h1', { timeout: 20_000 });
+  await page.waitForSelector('html[data-loaded="complete"] main h1', { timeout: 20_000 });
 }
 
 export async function screenshot(page, name) {

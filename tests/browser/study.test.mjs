@@ -8,6 +8,31 @@ import { after, before, test } from 'node:test';
 import { launch, newPage, open, parseCsv, screenshot, tableRows, url } from './helpers.mjs';
 
 const report = JSON.parse(readFileSync(process.env.REPORT_JSON, 'utf8'));
+/** A table as `left-behind report --format csv` prints it: its rows, each by column heading. */
+const printedTable = (id) => parseCsv(readFileSync(join(process.env.REPORT_CSV_DIR, `${id}.csv`), 'utf8'));
+/** A cell as the CSV has it: a missing value is empty there and `–` on the page. */
+const asPrinted = (shown) => (shown === '–' ? '' : shown);
+
+/**
+ * The page's table `id` equals, cell for cell, what `left-behind report --format csv` prints for it:
+ * each column of the page is the CSV's column of the same heading (the CSV may have more, such as an
+ * interval's ends), row by row; `skip` names columns not compared.
+ */
+async function assertPrintedAsReport(page, id, skip = []) {
+  const headings = await page.$$eval(`table[data-table="${id}"] thead th`, (cells) => cells.map((cell) => cell.textContent.trim()));
+  const rows = await tableRows(page, id);
+  const printed = printedTable(id);
+  assert.equal(rows.length, printed.length, `${id}: rows`);
+  for (const [column, heading] of headings.entries()) {
+    if (skip.includes(heading)) continue;
+    assert.ok(heading in printed[0], `${id}: the report has no column "${heading}" (it has ${Object.keys(printed[0]).join(', ')})`);
+    for (const [index, row] of rows.entries()) {
+      // The number, without the interval the page may show beside it once computed (the CSV has its
+      // ends in columns of their own).
+      assert.equal(asPrinted(row[column].split(' [')[0]), printed[index][heading], `${id} row ${index} "${heading}" as report prints it`);
+    }
+  }
+}
 const studyData = process.env.STUDY_DATA;
 let browser;
 
@@ -44,6 +69,8 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     assertShown(time, summary.mean_time_s, 1, `Table 1 ${condition} time`);
     assertShown(length, summary.mean_length_words, 0, `Table 1 ${condition} length`);
   }
+  // Character for character what `left-behind report` prints.
+  await assertPrintedAsReport(page, 'conditions');
 
   const table2 = await tableRows(page, 'model_categories');
   assert.equal(table2.length, report.model_categories.length);
@@ -57,6 +84,8 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     assertShown(time, summary.mean_time_s, 1, `Table 2 time`);
     assertShown(length, summary.mean_length_words, 0, `Table 2 length`);
   }
+  // The category heads its group on the page; the CSV repeats it on every row.
+  await assertPrintedAsReport(page, 'model_categories', ['Model category']);
 
   // The heatmap: every model x condition cell.
   const heatmap = await tableRows(page, 'heatmap');
@@ -228,19 +257,47 @@ test('Kazakh and Mongolian render in the bundled font that has every Kazakh lett
   await page.context().close();
 });
 
-test('every view fits a phone-width screen', async () => {
-  const page = await newPage(browser, { viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true });
-  for (const [name, route] of [
-    ['phone-overview', '/'],
-    ['phone-responses', '/responses'],
-    ['phone-response', '/responses/C4/gemini_3_pro/3'],
-    ['phone-question', '/questions/3?a=C4.gemini_3_pro&b=C5.gemini_3_pro'],
-  ]) {
+test('at 360 px every page fits the screen, and the responses list starts on the first screen', async () => {
+  const page = await newPage(browser, { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
+  await open(page, 'study', '/');
+  // Every page the header links to, and the pages below them.
+  const sections = await page.$$eval('header nav a', (links) => links.map((link) => new URL(link.href).pathname));
+  const base = new URL(url('study', '/')).pathname.replace(/\/$/, '');
+  const routes = [
+    ...sections.map((path) => path.slice(base.length) || '/'),
+    '/responses?model=qwen3&condition=C3&q=%D0%B0',
+    '/responses/C4/gemini_3_pro/3',
+    '/responses/C3/qwen3/12',
+    '/questions/3?a=C4.gemini_3_pro&b=C5.gemini_3_pro',
+    '/no/such/page',
+  ];
+  assert.ok(routes.length >= 8, `the header links to the sections: ${sections}`);
+  for (const route of new Set(routes)) {
     await open(page, 'study', route);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `${route} is ${overflow}px wider than the screen`);
-    await screenshot(page, name);
+    assert.ok(overflow <= 0, `${route} is ${overflow}px wider than the 360 px screen`);
+    await screenshot(page, `phone-${route.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'overview'}`);
   }
+
+  // The list starts within the first screen; the filters wait behind one button that counts them.
+  await open(page, 'study', '/responses?model=qwen3&condition=C3');
+  const listTop = await page.$eval('[data-testid="response-list"]', (list) => list.getBoundingClientRect().top);
+  assert.ok(listTop < 640, `the list starts ${listTop}px down, below the first screen`);
+  const toggle = page.locator('[data-testid="filters-toggle"]');
+  assert.equal(await toggle.textContent(), 'Filters (2 active)');
+  assert.equal(await page.isVisible('form.filters'), false, 'the filters are folded');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.isVisible('form.filters'), true);
+  await page.check('fieldset:has(legend:text-is("Grading")) input[value="scored"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="filters-toggle"]').textContent === 'Filters (3 active)');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the open filters are ${overflow}px wider than the screen`);
+  await screenshot(page, 'phone-filters-open');
+  // On a wide screen the filters are always shown, and the button is not.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.equal(await toggle.isVisible(), false);
+  assert.equal(await page.isVisible('form.filters'), true);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -77,10 +77,10 @@ enum LoadState {
 #[component]
 pub fn App() -> impl IntoView {
     let state = RwSignal::new(LoadState::Loading);
-    leptos::task::spawn_local(async move {
-        let site = data::load().await;
-        state.set(LoadState::Ready(Arc::new(site)));
-    });
+    // The core data first (the overview renders), then everything (the pages render again).
+    let route = web_sys::window().and_then(|window| window.location().pathname().ok()).unwrap_or_default();
+    let priority = data::priority_results(route.strip_prefix(base()).unwrap_or(&route));
+    leptos::task::spawn_local(data::load(priority, move |site| state.set(LoadState::Ready(Arc::new(site)))));
     view! {
         <Router base=base()>
             <a class="skip-link" href="#main" rel="external" on:click=skip_to_content>"Skip to content"</a>
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                             {move || {
                                 timing::mark("lb:render-end");
                                 timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+                                crate::prerender::remove();
                                 // Once the first page is on screen, build the response list for the
                                 // other pages (it is not needed before).
                                 let site = site.clone();

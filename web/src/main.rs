@@ -8,6 +8,7 @@ mod data;
 mod intervals;
 mod markdown;
 mod pages;
+mod prerender;
 mod timing;
 
 fn main() {

@@ -57,6 +57,7 @@ pub struct Toolchain {
 pub fn run(root: &Path) -> anyhow::Result<Toolchain> {
     native_build_tools()?;
     crate::test_model::ensure(root)?;
+    crate::actionlint::ensure(root)?;
     site_tools(root)
 }
 

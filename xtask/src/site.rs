@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use left_behind_shared::{DataFileKind, MANIFEST_PATH, ManifestFile, SiteManifest, classify_path};
 use sha2::{Digest, Sha256};
 
+use crate::serve::{Mount, Server};
 use crate::setup::{self, WasmRoute};
 use crate::workspace;
 
@@ -30,6 +31,7 @@ const BUILT_BASE: &str = r#"<base href="./" />"#;
 pub fn build(root: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     let dist = build_wasm(root)?;
     lay_out(&dist, config)?;
+    prerender(root, &config.out, &config.base)?;
     eprintln!("site written to {} (base {})", config.out.display(), normalize_base(&config.base));
     Ok(())
 }
@@ -87,24 +89,15 @@ pub fn normalize_base(base: &str) -> String {
     if trimmed.is_empty() { "/".to_owned() } else { format!("/{trimmed}/") }
 }
 
-/// Copies the built app and the dataset into `config.out`.
+/// Copies the built app and the dataset into `config.out`: index.html with the base path and
+/// preloads of the data the first page needs, 404.html for deep links, `data/` with its manifest,
+/// and the service worker with the list of the app's files.
 pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     let out = &config.out;
     if out.exists() {
         std::fs::remove_dir_all(out).with_context(|| format!("cannot clear {}", out.display()))?;
     }
     workspace::copy_dir(dist, out)?;
-    let index_path = out.join("index.html");
-    let index =
-        std::fs::read_to_string(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?;
-    if !index.contains(BUILT_BASE) {
-        bail!("{} has no {BUILT_BASE} to set the base path in", index_path.display());
-    }
-    let index = index.replace(BUILT_BASE, &format!(r#"<base href="{}" />"#, normalize_base(&config.base)));
-    std::fs::write(&index_path, &index).with_context(|| format!("cannot write {}", index_path.display()))?;
-    // Static hosts such as GitHub Pages answer an unknown path with 404.html: the app then routes it,
-    // so a deep link (`/left-behind/responses/C3/qwen3/7`) opens the right view.
-    std::fs::write(out.join("404.html"), &index).context("cannot write 404.html")?;
 
     let data_out = out.join("data");
     std::fs::create_dir_all(&data_out).with_context(|| format!("cannot create {}", data_out.display()))?;
@@ -124,6 +117,144 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     }
     std::fs::write(data_out.join(MANIFEST_PATH), manifest.to_json()).context("cannot write the manifest")?;
     eprintln!("{} dataset files in {}", manifest.files.len(), data_out.display());
+
+    let index_path = out.join("index.html");
+    let index =
+        std::fs::read_to_string(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?;
+    if !index.contains(BUILT_BASE) {
+        bail!("{} has no {BUILT_BASE} to set the base path in", index_path.display());
+    }
+    let index = index.replace(BUILT_BASE, &format!(r#"<base href="{}" />"#, normalize_base(&config.base)));
+    let index = index.replacen("</head>", &format!("{}</head>", preloads(&manifest)), 1);
+    std::fs::write(&index_path, &index).with_context(|| format!("cannot write {}", index_path.display()))?;
+    // Static hosts such as GitHub Pages answer an unknown path with 404.html: the app then routes it,
+    // so a deep link (`/left-behind/responses/C3/qwen3/7`) opens the right view.
+    let deep_links = index.replacen("</head>", &format!("{}</head>", deep_link_preload(&manifest)?), 1);
+    std::fs::write(out.join("404.html"), deep_links).context("cannot write 404.html")?;
+    write_service_worker(out)
+}
+
+/// `<link rel="preload">` for the manifest and the files every page needs first (questions, answer
+/// sheet, grades), by the URLs the app fetches them with: the browser fetches them while it
+/// downloads and compiles the app, instead of after.
+fn preloads(manifest: &SiteManifest) -> String {
+    let mut links = format!(r#"<link rel="preload" href="data/{MANIFEST_PATH}" as="fetch" crossorigin />"#);
+    for file in &manifest.files {
+        if matches!(classify_path(&file.path), DataFileKind::Results { .. } | DataFileKind::Other) {
+            continue;
+        }
+        links.push_str(&format!(
+            r#"<link rel="preload" href="data/{}?v={}" as="fetch" crossorigin />"#,
+            file.path,
+            &file.sha256[..16]
+        ));
+    }
+    links
+}
+
+/// Renders the overview into the laid-out site's index.html at build time (tests/browser/prerender.mjs:
+/// the app itself, in headless Chromium, over the site's data), so that a reader on a slow connection
+/// sees it as soon as the HTML arrives; the live app replaces it once it has rendered. Then the
+/// service worker's version follows the new index.html.
+pub fn prerender(root: &Path, out: &Path, base: &str) -> anyhow::Result<()> {
+    let server = Server::start(&[Mount::new(base, out.to_path_buf())], 0)?;
+    workspace::run(
+        Command::new("node")
+            .current_dir(root.join("tests/browser"))
+            .arg("prerender.mjs")
+            .arg(server.url(base))
+            .arg(out.join("index.html"))
+            .env("CHROMIUM", setup::CHROMIUM),
+    )?;
+    drop(server);
+    write_service_worker(out)
+}
+
+/// For 404.html, which opens deep links: a script that preloads the results file a link to a response
+/// names (`responses/C3/qwen3/12`), so that it arrives with the core data instead of after the app
+/// has started and read the manifest.
+fn deep_link_preload(manifest: &SiteManifest) -> anyhow::Result<String> {
+    let mut files = serde_json::Map::new();
+    for file in &manifest.files {
+        if let DataFileKind::Results { condition, model } = classify_path(&file.path) {
+            let url = format!("data/{}?v={}", file.path, &file.sha256[..16]);
+            files.insert(format!("{}/{model}", condition.id()), url.into());
+        }
+    }
+    if files.is_empty() {
+        return Ok(String::new());
+    }
+    let files = serde_json::to_string(&files).context("the results files")?.replace("</", "<\\/");
+    Ok(format!(
+        r#"<script>(() => {{
+  // A link to one response preloads its results file (web/src/data.rs fetches it with the core data).
+  const files = {files};
+  const path = decodeURIComponent(location.pathname.slice(new URL(document.baseURI).pathname.length));
+  const parts = path.split('/');
+  const href = parts.length === 4 && parts[0] === 'responses' && files[`${{parts[1].toUpperCase()}}/${{parts[2]}}`];
+  if (!href) return;
+  const link = Object.assign(document.createElement('link'), {{ rel: 'preload', as: 'fetch', crossOrigin: 'anonymous', href }});
+  document.head.append(link);
+}})();</script>"#
+    ))
+}
+
+/// The service worker of the app (web/service-worker.js, copied by trunk) with the list of the app's
+/// files and a version that changes when any of them does (index.html changes with the data too).
+/// Written again after the prerendering (it replaces the two lines it fills).
+fn write_service_worker(out: &Path) -> anyhow::Result<()> {
+    let worker_path = out.join(SERVICE_WORKER);
+    let template = std::fs::read_to_string(&worker_path)
+        .with_context(|| format!("cannot read {} (trunk copies it from web/)", worker_path.display()))?;
+    let mut files = Vec::new();
+    app_files(out, out, &mut files)?;
+    files.sort();
+    let mut version = Sha256::new();
+    for file in &files {
+        version.update(file.as_bytes());
+        version.update(Sha256::digest(std::fs::read(out.join(file))?));
+    }
+    let version: String = version.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+    let list = serde_json::to_string(&files).context("the list of the app's files")?;
+    let mut filled = (false, false);
+    let worker: Vec<String> = template
+        .lines()
+        .map(|line| {
+            if line.starts_with("const SHELL_FILES = ") {
+                filled.0 = true;
+                format!("const SHELL_FILES = {list};")
+            } else if line.starts_with("const SHELL_VERSION = ") {
+                filled.1 = true;
+                format!("const SHELL_VERSION = '{version}';")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    if filled != (true, true) {
+        bail!("{} has no `const SHELL_FILES` and `const SHELL_VERSION` lines to fill", worker_path.display());
+    }
+    std::fs::write(&worker_path, worker.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", worker_path.display()))
+}
+
+/// The service worker's file name, at the site's root (its scope is the whole site).
+const SERVICE_WORKER: &str = "service-worker.js";
+
+/// The app's files below `dir` (everything but the data and the worker itself), relative to `root`.
+fn app_files(root: &Path, dir: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        let relative = path.strip_prefix(root).expect("below the root").to_string_lossy().replace('\\', "/");
+        if relative == "data" || relative == SERVICE_WORKER {
+            continue;
+        }
+        if path.is_dir() {
+            app_files(root, &path, files)?;
+        } else {
+            files.push(relative);
+        }
+    }
     Ok(())
 }
 

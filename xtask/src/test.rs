@@ -1,6 +1,8 @@
 //! `cargo xtask test`: `setup` (installing only what is missing), then everything CI checks, in
-//! order, stopping at the first failure: formatting, clippy with warnings denied (the runner also
-//! without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's
+//! order, stopping at the first failure: formatting, clippy with warnings denied (with the runner's
+//! llama.cpp engine, `--features local`, and without it, as `cargo install --path runner` builds it),
+//! every cargo test (with the engine, so the local-model tests run), the runner's local-model tests
+//! without the engine, the site build, and the browser tests (node's
 //! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
 //! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
 
@@ -19,11 +21,20 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+/// Makes the end-to-end tests fail, not skip, when the study's dataset is missing (tests/src/lib.rs).
+const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
+/// The runner's opt-in llama.cpp engine, which CI builds, lints and tests.
+const LOCAL_ENGINE: &str = "left-behind-runner/local";
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
     // installed only if missing, so that `cargo xtask test` works on a fresh machine by itself.
     setup::run(root)?;
+    // The tests that read the study's dataset fail without it here (as under CI), instead of
+    // skipping: it is made available first, from LEFT_BEHIND_SOURCE (a directory, URL or tarball),
+    // beside the checkout, or fetched.
+    let work = root.join("target/browser-tests");
+    let study = study_dataset(root, &work)?;
     let cargo = workspace::cargo();
     workspace::run(Command::new(&cargo).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
     workspace::run(Command::new(&cargo).current_dir(root).args([
@@ -31,25 +42,44 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "--workspace",
         "--all-targets",
         "--locked",
+        "--features",
+        LOCAL_ENGINE,
         "--",
         "-D",
         "warnings",
     ]))?;
-    // The runner without the local engine (no cmake, no clang) must still build.
+    // The runner as `cargo install --path runner` builds it: no local engine, no cmake, no clang.
     workspace::run(Command::new(&cargo).current_dir(root).args([
         "clippy",
         "--package",
         "left-behind-runner",
-        "--no-default-features",
+        "--all-targets",
         "--locked",
         "--",
         "-D",
         "warnings",
     ]))?;
-    workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace", "--locked"]))?;
+    // The GitHub Pages workflow (and any other) against actionlint's checks.
+    crate::actionlint::check(root)?;
+    workspace::run(
+        Command::new(&cargo)
+            .current_dir(root)
+            .args(["test", "--workspace", "--locked", "--features", LOCAL_ENGINE])
+            .env("LEFT_BEHIND_SOURCE", &study)
+            .env(REQUIRE_DATASET_ENV, "1"),
+    )?;
+    // Without the engine, a local entry stops before any call and says how to get it.
+    workspace::run(Command::new(&cargo).current_dir(root).args([
+        "test",
+        "--package",
+        "left-behind-runner",
+        "--test",
+        "it",
+        "--locked",
+        "--",
+        "local_model::run_reports_an_unusable_model_file_before_asking_anything",
+    ]))?;
     let dist = site::build_wasm(root)?;
-    let work = root.join("target/browser-tests");
-    let study = study_dataset(root, &work)?;
     let sites = [
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
@@ -58,10 +88,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
         lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned() })?;
+        site::prerender(root, &out, base)?;
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
     write_report_json(root, &study, &report)?;
+    let report_csv = work.join("report-csv");
+    write_report_csv(root, &study, &report_csv)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -74,8 +107,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
         .env("REPORT_JSON", &report)
+        .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
+        // The offline test serves a copy of the study's site with this program's `serve`, which it
+        // stops and starts again.
+        .env("STUDY_SITE", work.join("site-study"))
+        .env("XTASK_BIN", std::env::current_exe().context("the path of xtask")?)
         .env("CHROMIUM", CHROMIUM);
     workspace::run(&mut node)?;
     drop(server);
@@ -83,8 +121,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The study's dataset: `$LEFT_BEHIND_SOURCE` or ../shared/datasets/left-behind, else fetched once
-/// into target/ with `left-behind fetch`.
+/// The study's dataset: `$LEFT_BEHIND_SOURCE` when it is a directory, or ../shared/datasets/left-behind,
+/// else fetched once into target/ with `left-behind fetch` (from `$LEFT_BEHIND_SOURCE` when it is a URL
+/// or a tarball, which `fetch` reads itself, else from the study's repository).
 pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     if let Some(dir) = workspace::study_dataset(root) {
         return Ok(dir);
@@ -100,6 +139,19 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
         )?;
     }
     Ok(fetched)
+}
+
+/// `left-behind report --format csv --out DIR` over `data`: the tables as `report` prints them (one CSV
+/// per table, at the paper's precision), which the site's tables must show character for character.
+fn write_report_csv(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+    workspace::run(
+        Command::new(workspace::cargo())
+            .current_dir(root)
+            .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "csv", "--data"])
+            .arg(data)
+            .arg("--out")
+            .arg(out),
+    )
 }
 
 /// `left-behind report --format json` over `data`: the numbers the site must show.

@@ -3,18 +3,14 @@
 //!
 //! - [`BatchApi`]: which providers have one, and their limits per batch.
 //! - [`BatchClient`]: one model's batch endpoint: submit, status, results, cancel. The wire formats
-//!   are in [`openai`] (Batch API), [`anthropic`] (Message Batches) and [`google`] (Gemini batch
-//!   mode), each following its provider's documentation (named, with the date read, at the top of
+//!   are in [`openai`] (Batch API), [`anthropic`] (Message Batches), [`google`] (Gemini batch mode)
+//!   and [`xai`] (xAI's Batch API), each following its provider's documentation (named, with the date read, at the top of
 //!   each file). The request inside a batch is the live call's request body, built by the same
 //!   functions as the live providers', so prompts, parameters and prompt caching are the same.
 //! - [`record`]: the open-batch records in `batches/open/` of the data directory, written before a
 //!   batch is submitted and given its id right after, so that no command ever pays for a call twice.
 //! - [`collect`]: submitting (split by the limits), polling with backoff, and handing each result
 //!   to the command's writers.
-//!
-//! xAI documents a Batch API of its own (docs.x.ai, "Batch API", released January 2026; read
-//! 2026-12-01) with a different shape (a batch created empty, requests added to it, results paged);
-//! this runner does not speak it yet, so xAI models are called live.
 
 pub mod answers;
 pub mod anthropic;
@@ -23,6 +19,7 @@ pub mod google;
 pub mod judgments;
 pub mod openai;
 pub mod record;
+pub mod xai;
 
 use crate::config::ModelEntry;
 use crate::providers::http::Endpoint;
@@ -35,6 +32,7 @@ pub enum BatchApi {
     OpenAi,
     Anthropic,
     Google,
+    Xai,
 }
 
 /// The most one batch may hold.
@@ -52,9 +50,8 @@ impl BatchApi {
             ProviderKind::OpenAi => Some(BatchApi::OpenAi),
             ProviderKind::Anthropic => Some(BatchApi::Anthropic),
             ProviderKind::Google => Some(BatchApi::Google),
-            ProviderKind::Xai | ProviderKind::HuggingFace | ProviderKind::OpenAiCompatible | ProviderKind::Local => {
-                None
-            }
+            ProviderKind::Xai => Some(BatchApi::Xai),
+            ProviderKind::HuggingFace | ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
         }
     }
 
@@ -67,6 +64,7 @@ impl BatchApi {
                 BatchLimits { max_requests: anthropic::MAX_REQUESTS, max_bytes: anthropic::MAX_BYTES - MB }
             }
             BatchApi::Google => BatchLimits { max_requests: google::MAX_REQUESTS, max_bytes: google::MAX_BYTES - MB },
+            BatchApi::Xai => BatchLimits { max_requests: xai::MAX_REQUESTS, max_bytes: xai::MAX_BYTES - MB },
         }
     }
 }
@@ -146,10 +144,10 @@ pub struct BatchClient {
 impl BatchClient {
     /// The batch endpoint of `entry`, if its provider has one.
     pub fn new(entry: &ModelEntry, key: Option<Secret>, http: reqwest::Client) -> Option<BatchClient> {
-        let api = BatchApi::for_provider(entry.provider)?;
+        let api = BatchApi::for_provider(entry.provider())?;
         let model_id = match api {
             BatchApi::Google => entry.model_id.strip_prefix("models/").unwrap_or(&entry.model_id).to_owned(),
-            BatchApi::OpenAi | BatchApi::Anthropic => entry.model_id.clone(),
+            BatchApi::OpenAi | BatchApi::Anthropic | BatchApi::Xai => entry.model_id.clone(),
         };
         Some(BatchClient { api, endpoint: Endpoint::new(http, entry.base_url.clone(), key), model_id })
     }
@@ -164,6 +162,7 @@ impl BatchClient {
             BatchApi::OpenAi => openai::request_line(&self.model_id, item).len(),
             BatchApi::Anthropic => anthropic::batch_entry(&self.model_id, item).to_string().len() + 1,
             BatchApi::Google => google::batch_entry(item).to_string().len() + 1,
+            BatchApi::Xai => xai::batch_entry(&self.model_id, item).to_string().len() + 1,
         }
     }
 
@@ -173,6 +172,7 @@ impl BatchClient {
             BatchApi::OpenAi => openai::submit(&self.endpoint, &self.model_id, items, label).await,
             BatchApi::Anthropic => anthropic::submit(&self.endpoint, &self.model_id, items).await,
             BatchApi::Google => google::submit(&self.endpoint, &self.model_id, items, label).await,
+            BatchApi::Xai => xai::submit(&self.endpoint, &self.model_id, items, label).await,
         }
     }
 
@@ -181,6 +181,7 @@ impl BatchClient {
             BatchApi::OpenAi => openai::status(&self.endpoint, batch_id).await,
             BatchApi::Anthropic => anthropic::status(&self.endpoint, batch_id).await,
             BatchApi::Google => google::status(&self.endpoint, batch_id).await,
+            BatchApi::Xai => xai::status(&self.endpoint, batch_id).await,
         }
     }
 
@@ -194,6 +195,7 @@ impl BatchClient {
             BatchApi::OpenAi => openai::results(&self.endpoint, batch_id).await,
             BatchApi::Anthropic => anthropic::results(&self.endpoint, batch_id).await,
             BatchApi::Google => google::results(&self.endpoint, batch_id, status).await,
+            BatchApi::Xai => xai::results(&self.endpoint, batch_id).await,
         }?;
         // What the provider answered is untrusted: the key never reaches a file through it.
         let key = self.endpoint.key();
@@ -220,6 +222,7 @@ impl BatchClient {
             BatchApi::OpenAi => openai::cancel(&self.endpoint, batch_id).await,
             BatchApi::Anthropic => anthropic::cancel(&self.endpoint, batch_id).await,
             BatchApi::Google => google::cancel(&self.endpoint, batch_id).await,
+            BatchApi::Xai => xai::cancel(&self.endpoint, batch_id).await,
         }
     }
 }

@@ -59,8 +59,8 @@ pub fn run(args: AgreementArgs) -> anyhow::Result<ExitCode> {
 
 pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
     let configuration = config.study.configuration()?;
-    let registry = configuration.registry();
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&configuration)?;
+    let registry = &loaded.registry;
     // Review files' problems: each bad row is named and left out, the rest is used.
     for problem in loaded.problems.iter().filter(|problem| problem.file.starts_with(REVIEWS_DIRECTORY)) {
         eprintln!("{problem}");
@@ -81,7 +81,7 @@ pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
         );
     }
     let judge = &configuration.judge.name;
-    let report = agreement_report(dataset, &registry, judge, &dataset.reviews);
+    let report = agreement_report(dataset, registry, judge, &dataset.reviews);
     let headline = vec![format!("Judge: {judge}. {}.", agreement_headline(&report))];
     let output = match config.format {
         AgreementFormat::Text => render_text(&agreement_tables(&report, Some(DISAGREEMENTS_SHOWN)), &headline),

@@ -10,7 +10,7 @@ use crate::batch::collect::PollPolicy;
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Send the calls of models whose provider has a batch API (OpenAI, Anthropic, Google) as batches, at about half
+    /// Send the calls of models whose provider has a batch API (OpenAI, Anthropic, Google, xAI) as batches, at about half
     /// the price and within 24 hours; the others are called live. Open batches of earlier commands are collected.
     #[arg(long)]
     pub batch: bool,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use left_behind_shared::{
     Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, UncertaintySettings, add_uncertainty,
     compute_report, figure1_svg, headline_lines, panel, render_csv, render_latex_with_headline, render_markdown,
@@ -16,17 +16,9 @@ use left_behind_shared::{
 };
 use serde_json::json;
 
+pub use super::report_format::ReportFormat;
 use super::study::{ConfigArgs, DataArgs, StudyPlace};
 use crate::fs_util::write_atomic;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Markdown,
-    Csv,
-    Json,
-    Latex,
-}
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -120,6 +112,13 @@ impl ReportArgs {
     }
 }
 
+/// A results file's failed calls: not answers, so never graded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FailedCalls {
+    file: String,
+    count: usize,
+}
+
 /// Figure 1's size in pixels.
 const FIGURE_SIZE: (u32, u32) = (860, 560);
 
@@ -129,42 +128,46 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
 pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
     let settings = config.study.configuration()?;
-    let registry = settings.registry();
-    let loaded = config.study.open_usable(&registry)?;
+    let loaded = config.study.open_usable(&settings)?;
+    let registry = &loaded.registry;
     let dataset = &loaded.dataset;
     if config.judges {
-        return super::report_judges::run(&config, dataset, &settings);
+        return super::report_judges::run(
+            super::report_judges::JudgesOutput {
+                format: config.format,
+                out: config.out.as_deref(),
+                grades_dir: &config.study.data_dir.join("grades"),
+            },
+            dataset,
+            &settings,
+        );
     }
-    let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, &registry)?;
+    let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, registry)?;
     if graded.rows.is_empty() {
         bail!(
             "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
             config.study.data_dir.join("grades").display()
         );
     }
-    let mut report = compute_report(&graded.rows, &registry);
+    let mut report = compute_report(&graded.rows, registry);
     if let Some(uncertainty) = &config.uncertainty {
-        add_uncertainty(&mut report, &graded.rows, &registry, uncertainty);
+        add_uncertainty(&mut report, &graded.rows, registry, uncertainty);
     }
-    let tables = report_tables(&report, &registry);
+    let tables = report_tables(&report, registry);
     let mut headline = headline_lines(&report);
     if let Some(line) = graded.describe() {
         headline.insert(0, line);
     }
     // Failed calls are not answers and have no grade; say how many each file holds so a partial run
     // is never mistaken for a complete one.
-    let run_errors: Vec<(String, usize)> = dataset
+    let run_errors: Vec<FailedCalls> = dataset
         .results
         .iter()
         .filter(|results| !results.errors.is_empty())
-        .map(|results| (results.relative_path(), results.errors.len()))
+        .map(|results| FailedCalls { file: results.relative_path(), count: results.errors.len() })
         .collect();
-    for (file, count) in &run_errors {
-        let (holds, is) = if *count == 1 { ("holds", "is") } else { ("hold", "are") };
-        headline.push(format!(
-            "{file}: {} {holds} no answer and {is} not graded",
-            left_behind_shared::plural(*count, "failed call")
-        ));
+    for FailedCalls { file, count } in &run_errors {
+        headline.push(format!("{file}: {}", left_behind_shared::failed_calls_not_graded(*count)));
     }
 
     match &config.out {
@@ -178,14 +181,7 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
                     written.push(path);
                 }
             } else {
-                let extension = match config.format {
-                    ReportFormat::Text => "txt",
-                    ReportFormat::Markdown => "md",
-                    ReportFormat::Json => "json",
-                    ReportFormat::Latex => "tex",
-                    ReportFormat::Csv => unreachable!("handled above"),
-                };
-                let path = out.join(format!("report.{extension}"));
+                let path = out.join(format!("report.{}", config.format.extension()));
                 write_atomic(
                     &path,
                     render(&report, &graded, &tables, &headline, &run_errors, config.format)?.as_bytes(),
@@ -209,7 +205,7 @@ fn render(
     graded: &GradedRows,
     tables: &[Table],
     headline: &[String],
-    run_errors: &[(String, usize)],
+    run_errors: &[FailedCalls],
     format: ReportFormat,
 ) -> anyhow::Result<String> {
     Ok(match format {
@@ -225,7 +221,7 @@ fn render(
             let mut value = serde_json::to_value(report).context("cannot encode the report")?;
             value["graded_by"] = json!({ "judge": graded.judge, "members": graded.members });
             value["run_errors"] =
-                run_errors.iter().map(|(file, count)| json!({ "file": file, "errors": count })).collect();
+                run_errors.iter().map(|failed| json!({ "file": failed.file, "errors": failed.count })).collect();
             let mut text = serde_json::to_string_pretty(&value).context("cannot encode the report")?;
             text.push('\n');
             text

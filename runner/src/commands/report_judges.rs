@@ -11,18 +11,27 @@ use left_behind_shared::{
 };
 use serde_json::json;
 
-use super::report::{ReportConfig, ReportFormat};
+use super::report_format::ReportFormat;
 use crate::config::RunnerConfig;
 use crate::fs_util::write_atomic;
 
-pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) -> anyhow::Result<ExitCode> {
+/// Where `report --judges` goes: printed in `format`, or written into `out`.
+#[derive(Debug, Clone, Copy)]
+pub struct JudgesOutput<'a> {
+    pub format: ReportFormat,
+    pub out: Option<&'a std::path::Path>,
+    /// For the message when there is nothing to compare.
+    pub grades_dir: &'a std::path::Path,
+}
+
+pub fn run(config: JudgesOutput<'_>, dataset: &Dataset, settings: &RunnerConfig) -> anyhow::Result<ExitCode> {
     let study_judge = settings.judge.name.as_str();
     let registry = settings.registry();
     let judges = dataset.judges_rows(study_judge);
     if judges.is_empty() {
         bail!(
             "no grades in {}; grade with `left-behind grade` (and other judges with --judge NAME)",
-            config.study.data_dir.join("grades").display()
+            config.grades_dir.display()
         );
     }
     let robustness = robustness(dataset, study_judge, &registry);
@@ -32,17 +41,10 @@ pub fn run(config: &ReportConfig, dataset: &Dataset, settings: &RunnerConfig) ->
     let tables = [robustness_table(&robustness), self_preference_table(&preferences)];
     let lines = notes(&robustness, &preferences, judges.len());
     let text = render(&robustness, &preferences, &tables, &lines, config.format)?;
-    match &config.out {
+    match config.out {
         None => print!("{text}"),
         Some(out) => {
-            let extension = match config.format {
-                ReportFormat::Text => "txt",
-                ReportFormat::Markdown => "md",
-                ReportFormat::Json => "json",
-                ReportFormat::Latex => "tex",
-                ReportFormat::Csv => "csv",
-            };
-            let path = out.join(format!("judges.{extension}"));
+            let path = out.join(format!("judges.{}", config.format.extension()));
             write_atomic(&path, text.as_bytes())?;
             eprintln!("wrote {}", path.display());
         }

@@ -2,10 +2,10 @@
 //! place they resolve to, which opens the configuration, the keys and the dataset once for the
 //! command (as ripgrep's low-level arguments become its high-level ones).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use left_behind_shared::{Condition, LoadedDataset, ModelRegistry, Problem, blocks_analysis, plural};
+use left_behind_shared::{Condition, OpenedStudy, Problem, open_study, plural};
 
 use crate::config::{self, RunnerConfig};
 use crate::data_dir;
@@ -64,51 +64,38 @@ impl StudyPlace {
         KeySource::for_data_dir(&self.data_dir)
     }
 
-    /// The dataset as it is, with every problem found while reading it (a file that cannot be read is
-    /// a problem, not a failure).
-    pub fn read_dataset(&self) -> anyhow::Result<LoadedDataset> {
-        data_dir::read_dataset(&self.data_dir)
+    /// The study as it is: its files read from disk and opened with the configuration's registry and
+    /// judge by `shared::open_study`, as the site opens them from its manifest, with every problem
+    /// found (a file that cannot be read is a problem, not a failure).
+    pub fn open(&self, configuration: &RunnerConfig) -> anyhow::Result<OpenedStudy> {
+        let files = data_dir::read_study_files(&self.data_dir)?;
+        Ok(open_study(&files, &configuration.study_settings()))
     }
 
-    /// The dataset for a command that analyses it: checked against `registry`; every problem that
-    /// makes it unusable is printed to stderr and the command stops; the rest (warnings, and errors of
-    /// review files, which only `agreement` reads) are counted in a note.
-    pub fn open_usable(&self, registry: &ModelRegistry) -> anyhow::Result<LoadedDataset> {
-        let mut loaded = self.read_dataset()?;
-        let problems = std::mem::take(&mut loaded.problems);
-        loaded.problems = stop_on_errors(&self.data_dir, problems, &loaded, registry)?;
-        let ProblemCounts { errors, warnings } = ProblemCounts::of(&loaded.problems);
+    /// The study for a command that analyses it: every problem that makes it unusable is printed to
+    /// stderr and the command stops; the rest (warnings, and errors of review files, which only
+    /// `agreement` reads) are counted in a note.
+    pub fn open_usable(&self, configuration: &RunnerConfig) -> anyhow::Result<OpenedStudy> {
+        let study = self.open(configuration)?;
+        if !study.is_usable() {
+            for problem in study.errors() {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
+                self.data_dir.display(),
+                plural(study.error_count(), "error")
+            );
+        }
+        let ProblemCounts { errors, warnings } = ProblemCounts::of(&study.problems);
         if errors > 0 {
             eprintln!("note: the review files have {} (`left-behind validate` lists them)", plural(errors, "error"));
         }
         if warnings > 0 {
             eprintln!("note: the data has {} (`left-behind validate` lists them)", plural(warnings, "warning"));
         }
-        Ok(loaded)
+        Ok(study)
     }
-}
-
-/// The problems of `loaded` (those found reading it and `shared`'s checks); an error naming how many
-/// errors there are, after printing them, if any makes the data unusable.
-pub fn stop_on_errors(
-    data_dir: &Path,
-    mut problems: Vec<Problem>,
-    loaded: &LoadedDataset,
-    registry: &ModelRegistry,
-) -> anyhow::Result<Vec<Problem>> {
-    problems.extend(left_behind_shared::validate(&loaded.dataset, registry));
-    let errors = problems.iter().filter(|problem| blocks_analysis(problem)).count();
-    if errors > 0 {
-        for problem in problems.iter().filter(|problem| blocks_analysis(problem)) {
-            eprintln!("{problem}");
-        }
-        anyhow::bail!(
-            "the data in {} has {}; fix them first (`left-behind validate` lists every problem)",
-            data_dir.display(),
-            plural(errors, "error")
-        );
-    }
-    Ok(problems)
 }
 
 /// How many problems make the data unusable, and how many are warnings.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use clap::Args;
-use left_behind_shared::{ReviewStatus, plural, review_status, validate};
+use left_behind_shared::{ReviewStatus, plural, review_status};
 
 use super::study::{ConfigArgs, DataArgs, ProblemCounts, StudyPlace};
 
@@ -35,11 +35,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn execute(config: ValidateConfig) -> anyhow::Result<ExitCode> {
-    let loaded = config.study.read_dataset()?;
-    let registry = config.study.configuration()?.registry();
-    let mut problems = loaded.problems;
-    problems.extend(validate(&loaded.dataset, &registry));
-    for problem in &problems {
+    let loaded = config.study.open(&config.study.configuration()?)?;
+    let problems = &loaded.problems;
+    for problem in problems {
         println!("{problem}");
     }
     let dataset = &loaded.dataset;
@@ -49,7 +47,7 @@ pub fn execute(config: ValidateConfig) -> anyhow::Result<ExitCode> {
     let failed = dataset.grades.iter().filter(|row| row.is_failed()).count();
     let stale = dataset.reviews.iter().filter(|review| review_status(review, dataset) == ReviewStatus::Stale).count();
     let reviewers: BTreeSet<&str> = dataset.reviews.iter().map(|review| review.reviewer.as_str()).collect();
-    let ProblemCounts { errors, warnings } = ProblemCounts::of(&problems);
+    let ProblemCounts { errors, warnings } = ProblemCounts::of(problems);
     println!(
         "checked {}: {} questions, {answers} reference answers, {} results files ({responses} responses, {run_errors} failed calls), \
          {} grades files ({} rows, {failed} failed gradings), {} ({}, {stale} stale): {}, {}",

@@ -6,6 +6,9 @@ use super::{CompletionRequest, Provider, ProviderFuture, ProviderKind};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.x.ai/v1";
 
+/// The output limit is `max_tokens`; every Grok model takes a temperature.
+pub(crate) const DIALECT: Dialect = Dialect { max_tokens_field: "max_tokens", send_temperature: true };
+
 pub struct Xai {
     endpoint: Endpoint,
     model_id: String,
@@ -27,7 +30,6 @@ impl Provider for Xai {
     }
 
     fn complete<'a>(&'a self, request: &'a CompletionRequest) -> ProviderFuture<'a> {
-        let dialect = Dialect { max_tokens_field: "max_tokens", send_temperature: true };
-        Box::pin(openai_wire::complete(&self.endpoint, &self.model_id, request, dialect))
+        Box::pin(openai_wire::complete(&self.endpoint, &self.model_id, request, DIALECT))
     }
 }

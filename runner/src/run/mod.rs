@@ -18,7 +18,6 @@ use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::batch;
 use crate::config::{ModelEntry, RunnerConfig};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
@@ -41,6 +40,15 @@ pub fn make_calls(
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
         call_live(plan, settings, &resolved_keys, http, (cancel, cancelled), show_progress).await
     })
+}
+
+/// A call that still failed after its retries, as the summary lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FailedCall {
+    /// The results file it is recorded in.
+    pub file: String,
+    pub question_id: u32,
+    pub message: String,
 }
 
 /// Makes the plan's pending calls live, on the runtime the caller runs (`run`, or `run --batch`
@@ -70,8 +78,7 @@ pub struct Summary {
     pub answered: usize,
     /// Tokens the APIs reported, per model.
     pub usage: BTreeMap<String, left_behind_shared::TokenUsage>,
-    /// (results file, question id, message)
-    pub failed: Vec<(String, u32, String)>,
+    pub failed: Vec<FailedCall>,
     pub interrupted: bool,
 }
 
@@ -83,8 +90,8 @@ impl Summary {
                 ", {} failed (recorded in the files' errors; `left-behind run` tries them again):",
                 self.failed.len()
             ));
-            for (file, question, message) in &self.failed {
-                text.push_str(&format!("\n  {file} question {question}: {message}"));
+            for FailedCall { file, question_id, message } in &self.failed {
+                text.push_str(&format!("\n  {file} question {question_id}: {message}"));
             }
         }
         if self.interrupted {
@@ -147,7 +154,11 @@ async fn execute(
                     }
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
-                        CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
+                        CallResult::Failed(FailedCall {
+                            file: job.relative_path.clone(),
+                            question_id: failure.question_id,
+                            message: failure.message.clone(),
+                        })
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.
@@ -172,7 +183,7 @@ async fn execute(
                     crate::cost::add_usage(summary.usage.entry(model).or_default(), &usage);
                 }
             }
-            CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
+            CallResult::Failed(failed) => summary.failed.push(failed),
             CallResult::Cancelled => summary.interrupted = true,
         }
         if !summary.interrupted && *cancelled_watch.borrow_and_update() {
@@ -195,7 +206,7 @@ async fn execute(
 
 enum CallResult {
     Answered(String, Option<left_behind_shared::TokenUsage>),
-    Failed(String, u32, String),
+    Failed(FailedCall),
     Cancelled,
 }
 
@@ -266,45 +277,6 @@ impl Job {
     }
 }
 
-/// The cost estimate of the plan's pending calls, per model: prompts from the questions and system
-/// prompts, output from the model's earlier answers (else all earlier answers of the selection,
-/// else its `max_tokens`).
-pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelEstimate> {
-    use crate::cost::{PlannedCall, observed_output};
-    let answers_of = |model: Option<&str>| {
-        observed_output(
-            plan.files
-                .iter()
-                .filter(|file| model.is_none_or(|model| file.model.name == model))
-                .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
-                .map(|response| {
-                    (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))
-                }),
-        )
-    };
-    let everyone = answers_of(None);
-    plan.models_to_call()
-        .into_iter()
-        .map(|model| {
-            let mut calls = Vec::new();
-            for file in plan.files.iter().filter(|file| file.model.name == model.name) {
-                let system = settings.condition(file.condition).system_prompt.as_deref();
-                for &question_id in &file.pending {
-                    calls
-                        .push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
-                }
-            }
-            let own = answers_of(Some(&model.name));
-            let batchable = batch::BatchApi::for_provider(model.provider).is_some();
-            let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
-            if own.is_none() && everyone.is_some() {
-                estimate.output_basis = "observed, other models".to_owned();
-            }
-            estimate
-        })
-        .collect()
-}
-
 /// An answer's extra fields with the parameters sent beside the prompt (`parameters`).
 pub(crate) fn with_parameters(
     mut fields: serde_json::Map<String, serde_json::Value>,
@@ -320,8 +292,9 @@ pub(crate) fn parameter_notes<'a>(models: impl IntoIterator<Item = &'a ModelEntr
         .into_iter()
         .filter_map(|model| {
             let temperature = model.temperature?;
-            let accepted = accepted_parameters(model.provider, &model.model_id);
-            (!accepted.temperature).then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
+            let accepted = accepted_parameters(model.provider(), &model.model_id);
+            (!accepted.temperature)
+                .then(|| temperature_note(&model.name, model.provider(), &model.model_id, temperature))
         })
         .collect()
 }

@@ -15,6 +15,7 @@ use crate::support::{MockServer, Reply, answer_any, command, dataset, read_resul
 const OPENAI_KEY: &str = "sk-batch-openai-0011";
 const ANTHROPIC_KEY: &str = "sk-ant-batch-2233";
 const GOOGLE_KEY: &str = "goog-batch-4455";
+const XAI_KEY: &str = "xai-batch-6677";
 
 /// Three batch-capable models at `batch_url` and one OpenAI-compatible model at `live_url`.
 fn models(batch_url: &str, live_url: &str) -> String {
@@ -22,14 +23,20 @@ fn models(batch_url: &str, live_url: &str) -> String {
         "[models.gpt_x]\nprovider = \"openai\"\nbase_url = \"{batch_url}/v1\"\nmodel_id = \"gpt-5.2\"\n\n\
          [models.claude_x]\nprovider = \"anthropic\"\nbase_url = \"{batch_url}\"\nmodel_id = \"claude-opus-4-5\"\n\n\
          [models.gem_x]\nprovider = \"google\"\nbase_url = \"{batch_url}\"\nmodel_id = \"gemini-3-pro-preview\"\n\n\
+         [models.grok_x]\nprovider = \"xai\"\nbase_url = \"{batch_url}/v1\"\nmodel_id = \"grok-4-1-fast\"\n\n\
          [models.local_x]\nprovider = \"openai-compatible\"\nbase_url = \"{live_url}/v1\"\nmodel_id = \"local/x\"\n"
     )
 }
 
 fn keys() -> Vec<(String, String)> {
-    [("OPENAI_API_KEY", OPENAI_KEY), ("ANTHROPIC_API_KEY", ANTHROPIC_KEY), ("GOOGLE_API_KEY", GOOGLE_KEY)]
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .to_vec()
+    [
+        ("OPENAI_API_KEY", OPENAI_KEY),
+        ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+        ("GOOGLE_API_KEY", GOOGLE_KEY),
+        ("XAI_API_KEY", XAI_KEY),
+    ]
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .to_vec()
 }
 
 fn config(data: &Path, batch_url: &str, live_url: &str) -> PathBuf {
@@ -70,13 +77,14 @@ fn comparable(path: &Path) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_writes_what_live_calls_write() {
+async fn run_batch_sends_batches_to_four_providers_calls_the_others_live_and_writes_what_live_calls_write() {
     let batch = BatchServer::start(Scenario::default()).await;
     let live = MockServer::start(|seen, _| answer_any(seen)).await;
     let data = dataset(3);
     let config = config(data.path(), batch.url(), &live.url);
     let output =
-        run_binary(batch_args(data.path(), &config, "gpt_x,claude_x,gem_x,local_x", &[]), keys(), data.path()).await;
+        run_binary(batch_args(data.path(), &config, "gpt_x,claude_x,gem_x,grok_x,local_x", &[]), keys(), data.path())
+            .await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     // The output says which went which way.
@@ -84,22 +92,23 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
         "batch: gpt_x (openai gpt-5.2): 6 calls",
         "batch: claude_x (anthropic claude-opus-4-5): 6 calls",
         "batch: gem_x (google gemini-3-pro-preview): 6 calls",
+        "batch: grok_x (xai grok-4-1-fast): 6 calls",
         "live:  local_x (openai-compatible local/x): 6 calls",
-        "batches: 18 answered, 0 failed",
+        "batches: 24 answered, 0 failed",
     ] {
         assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
     }
     // One batch per model, each ended over several polls, with every request of its model.
     let batches = batch.batches();
     let apis: Vec<Api> = batches.iter().map(|fake| fake.api).collect();
-    assert_eq!(apis, [Api::OpenAi, Api::Anthropic, Api::Google]);
+    assert_eq!(apis, [Api::OpenAi, Api::Anthropic, Api::Google, Api::Xai]);
     for fake in &batches {
         assert_eq!(fake.requests.len(), 6);
         assert!(fake.polls >= 3, "{} polls of {}", fake.polls, fake.id);
     }
     assert_eq!(live.request_count(), 6);
     assert!(open_records(data.path()).is_empty(), "every batch collected and closed");
-    assert_eq!(std::fs::read_dir(data.path().join("batches/done")).unwrap().count(), 3);
+    assert_eq!(std::fs::read_dir(data.path().join("batches/done")).unwrap().count(), 4);
     // The request inside a batch is the live call's: the same prompt and parameters.
     let anthropic = batches.iter().find(|fake| fake.id.starts_with("msgbatch_")).unwrap();
     let body = &anthropic.requests[0].1;
@@ -118,12 +127,15 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
     let live_data = dataset(3);
     let live_config =
         crate::support::write_config(live_data.path(), "", &models(&live_everything.url, &live_everything.url));
-    let args =
-        run_args(live_data.path(), &live_config, &["--model", "gpt_x,claude_x,gem_x,local_x", "--condition", "C1,C2"]);
+    let args = run_args(
+        live_data.path(),
+        &live_config,
+        &["--model", "gpt_x,claude_x,gem_x,grok_x,local_x", "--condition", "C1,C2"],
+    );
     let output = run_binary(args, keys(), live_data.path()).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     for condition in ["C1_english", "C2_kazakh"] {
-        for model in ["gpt_x", "claude_x", "gem_x", "local_x"] {
+        for model in ["gpt_x", "claude_x", "gem_x", "grok_x", "local_x"] {
             let relative = format!("results/{condition}/{model}.json");
             assert_eq!(
                 comparable(&data.path().join(&relative)),
@@ -134,7 +146,7 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
     }
     // No key in any request body (the uploaded file included), nor in any file.
     for seen in batch.server.requests() {
-        for key in [OPENAI_KEY, ANTHROPIC_KEY, GOOGLE_KEY] {
+        for key in [OPENAI_KEY, ANTHROPIC_KEY, GOOGLE_KEY, XAI_KEY] {
             assert!(!seen.raw_body.contains(key) && !seen.path.contains(key), "{} {}", seen.method, seen.path);
         }
     }
@@ -147,6 +159,17 @@ async fn run_batch_sends_batches_to_three_providers_calls_the_others_live_and_wr
     );
     assert!(batch.server.requests().iter().any(|seen| seen.header("x-api-key") == Some(ANTHROPIC_KEY)));
     assert!(batch.server.requests().iter().any(|seen| seen.header("x-goog-api-key") == Some(GOOGLE_KEY)));
+    assert!(
+        batch.server.requests().iter().any(|seen| seen.header("authorization") == Some(&format!("Bearer {XAI_KEY}")))
+    );
+    // xAI's results came in pages.
+    assert!(
+        batch
+            .server
+            .requests()
+            .iter()
+            .any(|seen| seen.path.contains("/results?") && seen.path.contains("pagination_token="))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -155,15 +178,15 @@ async fn a_request_that_fails_inside_a_batch_is_a_failed_call_and_the_next_run_a
     let data = dataset(3);
     let config = config(data.path(), failing.url(), "http://127.0.0.1:9");
     let output = run_binary(
-        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]),
+        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x,grok_x", &["--condition", "C1"]),
         keys(),
         data.path(),
     )
     .await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}{}", text(&output.stderr));
-    assert!(stdout.contains("batches: 6 answered, 3 failed"), "{stdout}");
-    for model in ["gpt_x", "claude_x", "gem_x"] {
+    assert!(stdout.contains("batches: 8 answered, 4 failed"), "{stdout}");
+    for model in ["gpt_x", "claude_x", "gem_x", "grok_x"] {
         let results = read_results(&data.path().join(format!("results/C1_english/{model}.json")));
         let answered: Vec<u32> = results.responses.iter().map(|response| response.question_id).collect();
         assert_eq!(answered, [1, 3], "{model}");
@@ -176,16 +199,16 @@ async fn a_request_that_fails_inside_a_batch_is_a_failed_call_and_the_next_run_a
     let healthy = BatchServer::start(Scenario::default()).await;
     let config = crate::support::write_config(data.path(), "", &models(healthy.url(), "http://127.0.0.1:9"));
     let output = run_binary(
-        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x", &["--condition", "C1"]),
+        batch_args(data.path(), &config, "gpt_x,claude_x,gem_x,grok_x", &["--condition", "C1"]),
         keys(),
         data.path(),
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
     let batches = healthy.batches();
-    assert_eq!(batches.len(), 3);
+    assert_eq!(batches.len(), 4);
     assert!(batches.iter().all(|fake| fake.requests.len() == 1));
-    for model in ["gpt_x", "claude_x", "gem_x"] {
+    for model in ["gpt_x", "claude_x", "gem_x", "grok_x"] {
         let results = read_results(&data.path().join(format!("results/C1_english/{model}.json")));
         assert_eq!(results.responses.len(), 3);
         assert!(results.errors.is_empty());
@@ -304,17 +327,20 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     let batch = BatchServer::start(Scenario { polls_to_end: usize::MAX - 1, ..Scenario::default() }).await;
     let data = dataset(2);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
-    let output =
-        run_binary(batch_args(data.path(), &config, "gpt_x,gem_x", &["--batch-wait", "0.3s"]), keys(), data.path())
-            .await;
+    let output = run_binary(
+        batch_args(data.path(), &config, "gpt_x,gem_x,grok_x", &["--batch-wait", "0.3s"]),
+        keys(),
+        data.path(),
+    )
+    .await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("is still running"), "{stdout}");
-    assert_eq!(open_records(data.path()).len(), 2);
+    assert_eq!(open_records(data.path()).len(), 3);
 
     // A plain run does not ask what open batches carry.
     let plain = run_binary(
-        run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2"]),
+        run_args(data.path(), &config, &["--model", "gpt_x,gem_x,grok_x", "--condition", "C1,C2"]),
         keys(),
         data.path(),
     )
@@ -327,6 +353,7 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     assert_eq!(status.status.code(), Some(0), "{listed}{}", text(&status.stderr));
     assert!(listed.contains("batch batch_1: in_progress (0 of 4 done)"), "{listed}");
     assert!(listed.contains("batch batches/gem2: BATCH_STATE_RUNNING (0 of 4 done)"), "{listed}");
+    assert!(listed.contains("batch xbatch_3: 4 pending (0 of 4 done)"), "{listed}");
 
     let cancel = run_binary(run_args(data.path(), &config, &["--batch", "--cancel"]), keys(), data.path()).await;
     assert_eq!(cancel.status.code(), Some(0), "{}{}", text(&cancel.stdout), text(&cancel.stderr));
@@ -337,22 +364,25 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     assert!(
         batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1beta/batches/gem2:cancel")
     );
+    assert!(
+        batch.server.requests().iter().any(|seen| seen.method == "POST" && seen.path == "/v1/batches/xbatch_3:cancel")
+    );
 
     // Collected: nothing ran, nothing is recorded, the records close, and the calls are pending again.
-    let output = run_binary(batch_args(data.path(), &config, "gpt_x,gem_x", &[]), keys(), data.path()).await;
+    let output = run_binary(batch_args(data.path(), &config, "gpt_x,gem_x,grok_x", &[]), keys(), data.path()).await;
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("cancelled"), "{stdout}");
-    assert!(stdout.contains("8 never ran"), "{stdout}");
-    assert_eq!(batch.creations(), 2, "cancelled calls are not resubmitted by the command that collects them");
+    assert!(stdout.contains("12 never ran"), "{stdout}");
+    assert_eq!(batch.creations(), 3, "cancelled calls are not resubmitted by the command that collects them");
     assert!(open_records(data.path()).is_empty());
     let dry = run_binary(
-        run_args(data.path(), &config, &["--model", "gpt_x,gem_x", "--condition", "C1,C2", "--dry-run"]),
+        run_args(data.path(), &config, &["--model", "gpt_x,gem_x,grok_x", "--condition", "C1,C2", "--dry-run"]),
         keys(),
         data.path(),
     )
     .await;
-    assert!(text(&dry.stdout).contains("total: 8 calls to make"), "{}", text(&dry.stdout));
+    assert!(text(&dry.stdout).contains("total: 12 calls to make"), "{}", text(&dry.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -57,6 +57,7 @@ pub enum Api {
     OpenAi,
     Anthropic,
     Google,
+    Xai,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +162,88 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
             200,
             json!({ "id": id, "object": "file", "purpose": "batch", "bytes": seen.raw_body.len() }),
         );
+    }
+    // xAI: an empty batch by name, requests added to it, state counts, paged results.
+    if method == "POST" && path == "/v1/batches" && seen.body.get("input_file_id").is_none() {
+        assert!(seen.body["name"].is_string(), "{}", seen.raw_body);
+        let id = format!("xbatch_{}", state.batches.len() + 1);
+        state.batches.push(FakeBatch {
+            api: Api::Xai,
+            id: id.clone(),
+            requests: Vec::new(),
+            polls: 0,
+            cancelled: false,
+        });
+        return Reply::json(
+            200,
+            json!({ "batch_id": id, "name": seen.body["name"], "create_time": "2026-12-01T00:00:00Z" }),
+        );
+    }
+    if let Some(rest) = path.strip_prefix("/v1/batches/xbatch_") {
+        let (number, action) = match rest.split_once(['/', ':']) {
+            Some((number, action)) => (number, action),
+            None => (rest, ""),
+        };
+        let id = format!("xbatch_{number}");
+        let Some(batch) = state.batches.iter_mut().find(|batch| batch.id == id) else {
+            return Reply::json(404, json!({ "error": "no such batch" }));
+        };
+        match (method, action) {
+            ("POST", "requests") => {
+                for request in seen.body["batch_requests"].as_array().unwrap() {
+                    let custom_id = request["batch_request_id"].as_str().unwrap().to_owned();
+                    batch.requests.push((custom_id, request["batch_request"]["chat_get_completion"].clone()));
+                }
+                return Reply::json(200, json!({}));
+            }
+            ("POST", "cancel") => {
+                batch.cancelled = true;
+                return Reply::json(200, json!({ "batch_id": id }));
+            }
+            ("GET", "results") => {
+                let batch = batch.clone();
+                // Two results per page, so that paging is walked.
+                let start: usize = seen
+                    .path
+                    .split("pagination_token=")
+                    .nth(1)
+                    .map_or(0, |token| token.split('&').next().unwrap().parse().unwrap());
+                let all: Vec<Value> = results(&batch, scenario)
+                    .into_iter()
+                    .filter_map(|(custom_id, outcome)| match outcome {
+                        Outcome::Answer(text) => Some(json!({
+                            "batch_request_id": custom_id,
+                            "batch_result": { "response": { "chat_get_completion": openai_answer(&text) } }
+                        })),
+                        Outcome::Error(message) => Some(json!({
+                            "batch_request_id": custom_id, "batch_result": { "error": { "message": message } }
+                        })),
+                        Outcome::NotRun(_) => None,
+                    })
+                    .collect();
+                let page: Vec<Value> = all.iter().skip(start).take(2).cloned().collect();
+                let next = (start + 2 < all.len()).then(|| (start + 2).to_string());
+                return Reply::json(200, json!({ "results": page, "pagination_token": next }))
+                    .after(scenario.results_delay);
+            }
+            _ => {
+                batch.polls += 1;
+                let batch = batch.clone();
+                let (total, succeeded, failed, not_run) = counts(&batch, scenario);
+                let pending = if ended(&batch, scenario) { 0 } else { total };
+                let cancelled = if batch.cancelled { not_run } else { 0 };
+                return Reply::json(
+                    200,
+                    json!({
+                        "batch_id": batch.id, "name": "left-behind",
+                        "state": {
+                            "num_requests": total, "num_pending": pending, "num_success": succeeded,
+                            "num_error": failed, "num_cancelled": cancelled
+                        }
+                    }),
+                );
+            }
+        }
     }
     if method == "POST" && path == "/v1/batches" {
         assert_eq!(seen.body["endpoint"], "/v1/chat/completions");

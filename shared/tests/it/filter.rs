@@ -304,3 +304,13 @@ fn summaries_and_neighbours_follow_the_selection() {
     );
     assert_eq!(outside.position, None);
 }
+
+#[test]
+fn active_count_counts_each_kind_of_restriction_once() {
+    assert_eq!(ResponseFilter::default().active_count(), 0);
+    assert_eq!(ResponseFilter::from_query("q=%20%20").active_count(), 0, "blank search restricts nothing");
+    let filter = ResponseFilter::from_query("model=qwen3&model=gpt_5.2&condition=C3&total_min=2&total_max=5&q=Астана");
+    assert_eq!(filter.active_count(), 4, "{filter:?}");
+    let filter = ResponseFilter::from_query("total_max=3&grading=failed&language=kyrgyz");
+    assert_eq!(filter.active_count(), 3, "{filter:?}");
+}

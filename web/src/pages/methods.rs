@@ -12,6 +12,11 @@ use crate::components::UncertaintyMethod;
 #[component]
 pub fn MethodsPage() -> impl IntoView {
     let site = use_site();
+    if !site.results_complete() {
+        // The prompts as sent and the models' counts come from the results files.
+        return view! { <h1>"Methods"</h1><p class="loading" role="status">"Loading the results files…"</p> }
+            .into_any();
+    }
     let dataset = &site.loaded.dataset;
 
     let condition_rows = Condition::ALL
@@ -139,4 +144,5 @@ pub fn MethodsPage() -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }

@@ -154,6 +154,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
                     {notes.map(|notes| view! { <p class="judge-notes" lang="en">{notes}</p> })}
                     {match response {
                         Some(source) => view! { <MarkdownView source lang /> }.into_any(),
+                        None if !site.results_complete() => view! { <p class="loading" role="status">"Loading the response…"</p> }.into_any(),
                         None => view! { <p class="none">"No response in this dataset."</p> }.into_any(),
                     }}
                 </article>

@@ -200,6 +200,7 @@ fn detail(
                         {final_answer_note(&metrics.measured_source)}
                         <MarkdownView source=record.response lang=lang highlight=highlight.clone() />
                     }.into_any(),
+                    None if !site.results_complete() => view! { <p class="loading" role="status">"Loading the response…"</p> }.into_any(),
                     None => view! { <p class="none">"The response is not in this dataset (only its grade is)."</p> }.into_any(),
                 }}
             </section>

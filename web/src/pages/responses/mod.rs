@@ -98,6 +98,7 @@ pub fn ResponsesPage() -> impl IntoView {
         let site = Arc::clone(&site);
         Memo::new(move |_| filter.with(|filter| filter_entries(site.entries(), &site.loaded.dataset, filter)))
     };
+    let filters_open = RwSignal::new(false);
     let navigate = navigator();
     let apply = {
         let navigate = navigate.clone();
@@ -231,7 +232,29 @@ pub fn ResponsesPage() -> impl IntoView {
     view! {
         <h1>"Responses"</h1>
         <div class="responses-layout">
-            <form class="filters" role="search" aria-label="Filter the responses" on:submit=|event| event.prevent_default()>
+            // On a narrow screen the filters fold behind this button, so that the list starts on the
+            // first screen; it says how many are in use.
+            <button
+                type="button"
+                class="filters-toggle"
+                aria-controls="response-filters"
+                aria-expanded=move || if filters_open.get() { "true" } else { "false" }
+                on:click=move |_| filters_open.update(|open| *open = !*open)
+                data-testid="filters-toggle"
+            >
+                {move || match filter.with(ResponseFilter::active_count) {
+                    0 => "Filters".to_owned(),
+                    active => format!("Filters ({active} active)"),
+                }}
+            </button>
+            <form
+                id="response-filters"
+                class="filters"
+                class:open=move || filters_open.get()
+                role="search"
+                aria-label="Filter the responses"
+                on:submit=|event| event.prevent_default()
+            >
                 <label class="search">
                     "Search question, response and judge notes"
                     <input
@@ -303,6 +326,14 @@ pub fn ResponsesPage() -> impl IntoView {
                 </p>
             </form>
             <section class="results" aria-label="Matching responses">
+                {(!site.results_complete()).then(|| view! {
+                    <p class="loading" role="status" data-testid="results-loading">
+                        {format!(
+                            "Loading the responses' text ({} of {} files): the search and the detected language include them once loaded.",
+                            site.results.settled, site.results.total
+                        )}
+                    </p>
+                })}
                 {summary}
                 <div class="table-scroll">
                     <table class="response-list" data-testid="response-list">

@@ -11,6 +11,7 @@ export const bases = {
   study: process.env.STUDY_BASE ?? '/left-behind/',
   planted: process.env.PLANTED_BASE ?? '/planted/',
   empty: process.env.EMPTY_BASE ?? '/empty/',
+  judges: process.env.JUDGES_BASE ?? '/judges/',
 };
 const artifacts = process.env.ARTIFACTS_DIR ?? join(process.cwd(), 'artifacts');
 

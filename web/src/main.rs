@@ -5,10 +5,12 @@
 mod app;
 mod components;
 mod data;
+mod graded_by;
 mod intervals;
 mod markdown;
 mod pages;
 mod prerender;
+mod reviews;
 mod timing;
 
 fn main() {

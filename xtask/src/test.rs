@@ -21,6 +21,9 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+pub const JUDGES_BASE: &str = "/judges/";
+/// The judges of the judges' fixture whose overview the browser test checks ("" is the study's).
+const FIXTURE_JUDGES: [&str; 3] = ["", "judge_b", "panel"];
 /// Makes the end-to-end tests fail, not skip, when the study's dataset is missing (tests/src/lib.rs).
 const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
 /// The runner's opt-in llama.cpp engine, which CI builds, lints and tests.
@@ -84,6 +87,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
         (EMPTY_BASE, None, work.join("site-empty")),
+        (JUDGES_BASE, Some(root.join("tests/browser/fixtures/judges")), work.join("site-judges")),
     ];
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
@@ -92,7 +96,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
-    write_report_json(root, &study, &report)?;
+    write_report_json(root, &study, &report, &[])?;
+    // The judges' fixture under each judge: `report --judge NAME --format json`.
+    let judge_reports = work.join("judge-reports");
+    std::fs::create_dir_all(&judge_reports).with_context(|| format!("cannot create {}", judge_reports.display()))?;
+    for judge in FIXTURE_JUDGES {
+        let out = judge_reports.join(format!("{}.json", if judge.is_empty() { "study" } else { judge }));
+        let args: &[&str] = if judge.is_empty() { &[] } else { &["--judge", judge] };
+        write_report_json(root, &root.join("tests/browser/fixtures/judges"), &out, args)?;
+    }
     let report_csv = work.join("report-csv");
     write_report_csv(root, &study, &report_csv)?;
     let artifacts = work.join("artifacts");
@@ -106,9 +118,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("STUDY_BASE", STUDY_BASE)
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
+        .env("JUDGES_BASE", JUDGES_BASE)
+        .env("JUDGE_REPORTS", &judge_reports)
         .env("REPORT_JSON", &report)
         .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
+        .env("LEFT_BEHIND_BIN", runner_binary(root)?)
         .env("ARTIFACTS_DIR", &artifacts)
         // The offline test serves a copy of the study's site with this program's `serve`, which it
         // stops and starts again.
@@ -154,16 +169,32 @@ fn write_report_csv(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> 
     )
 }
 
-/// `left-behind report --format json` over `data`: the numbers the site must show.
-fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+/// `left-behind report --format json` over `data` (with `extra` arguments): the numbers the site
+/// must show.
+fn write_report_json(root: &Path, data: &Path, out: &Path, extra: &[&str]) -> anyhow::Result<()> {
     let output = Command::new(workspace::cargo())
         .current_dir(root)
         .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "json", "--data"])
         .arg(data)
+        .args(extra)
         .output()
         .context("cannot run left-behind report")?;
     if !output.status.success() {
         bail!("left-behind report failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     std::fs::write(out, &output.stdout).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// The `left-behind` binary (built here if needed), for browser tests that compare a page with a
+/// command's output on a file the page made (`agreement` on an exported review file).
+fn runner_binary(root: &Path) -> anyhow::Result<PathBuf> {
+    workspace::run(Command::new(workspace::cargo()).current_dir(root).args([
+        "build",
+        "--quiet",
+        "--package",
+        "left-behind-runner",
+        "--locked",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("debug").join("left-behind"))
 }

@@ -543,6 +543,9 @@ pub fn agreement_report(
         by_reviewer.iter().map(|(name, reviews)| Rater::reviewer(name, reviews.iter().copied())).collect();
     let reviewed_table = reviewed_table(&judge, &reviewers);
     let mut raters = vec![judge];
+    // The other judges (`grades/judges/<name>/`) are raters like the study's judge: every pair of
+    // judges, and each judge with each reviewer, is compared.
+    raters.extend(dataset.judges.iter().map(|other| Rater::judge(&other.name, &other.rows)));
     raters.extend(reviewers);
     let mut report = compute_agreement(&raters, registry);
     report.stale = stale;

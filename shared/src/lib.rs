@@ -95,7 +95,7 @@ pub use review::{
 };
 pub use review_sample::{DEFAULT_SAMPLE_K, ReviewQueue, Strata, next_unreviewed, stratified_sample};
 pub use robustness::{
-    ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
+    Conclusion, ConclusionCheck, ConditionTotal, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
     robustness_table,
 };
 pub use self_preference::{

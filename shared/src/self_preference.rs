@@ -3,13 +3,15 @@
 //! graded, the mean total score it gives minus the mean the other judges give to the same responses
 //! (paired: per response, the judge's score minus the other judges' mean). The same difference over
 //! the other families' responses says how lenient the judge is in general, so a self-preference is
-//! the first beyond the second.
+//! the first beyond the second. Each difference has a 95% interval from the question-clustered
+//! bootstrap of [`crate::uncertainty`] (a question's responses are not independent).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{Cell, Condition, GradeRow, ModelRegistry, Scores, Table};
+use crate::uncertainty::{Clusters, Interval, MeanEstimate};
+use crate::{CLUSTER_NOUN, Cell, CellInterval, Condition, GradeRow, ModelRegistry, Scores, Table, UncertaintySettings};
 
 /// One judge's grades, with the family it belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -49,28 +51,33 @@ pub struct PairedDifference {
     pub others_pct: f64,
     /// `judge_pct - others_pct`, in points.
     pub difference_pp: f64,
+    /// The difference's 95% interval: the bootstrap over questions of the paired differences.
+    pub ci95_pp: Option<Interval>,
+    /// Why there is no interval (`undefined (1 question)`).
+    pub undefined: Option<String>,
     /// The pairs, for intervals clustered by question.
     #[serde(skip)]
     pub pairs: Vec<PairedScore>,
 }
 
 impl PairedDifference {
-    fn of(pairs: Vec<PairedScore>) -> Option<PairedDifference> {
+    fn of(pairs: Vec<PairedScore>, settings: &UncertaintySettings, stream: &str) -> Option<PairedDifference> {
         if pairs.is_empty() {
             return None;
         }
         let n = pairs.len() as f64;
         let judge_pct = pairs.iter().map(|pair| pair.judge_pct).sum::<f64>() / n;
         let others_pct = pairs.iter().map(|pair| pair.others_pct).sum::<f64>() / n;
-        let mut questions: Vec<u32> = pairs.iter().map(|pair| pair.question_id).collect();
-        questions.sort_unstable();
-        questions.dedup();
+        let clusters = Clusters::from_values(pairs.iter().map(|pair| (pair.question_id, pair.difference_pp())));
+        let estimate = MeanEstimate::of(&clusters, settings.resamples, settings.seed, stream);
         Some(PairedDifference {
             responses: pairs.len(),
-            questions: questions.len(),
+            questions: estimate.clusters,
             judge_pct,
             others_pct,
             difference_pp: judge_pct - others_pct,
+            ci95_pp: estimate.ci95.ok(),
+            undefined: estimate.undefined_reason(CLUSTER_NOUN),
             pairs,
         })
     }
@@ -107,8 +114,13 @@ pub struct SelfPreference {
     pub not_measured: Option<NotMeasured>,
 }
 
-/// The self-preference of every judge in `judges` (the responses' families from `registry`).
-pub fn self_preference(judges: &[JudgeRows<'_>], registry: &ModelRegistry) -> Vec<SelfPreference> {
+/// The self-preference of every judge in `judges` (the responses' families from `registry`;
+/// intervals with `settings`).
+pub fn self_preference(
+    judges: &[JudgeRows<'_>],
+    registry: &ModelRegistry,
+    settings: &UncertaintySettings,
+) -> Vec<SelfPreference> {
     type Key<'a> = (Condition, &'a str, u32);
     // Per judge, its scored totals by response.
     let scored: Vec<BTreeMap<Key<'_>, u8>> = judges
@@ -158,13 +170,14 @@ pub fn self_preference(judges: &[JudgeRows<'_>], registry: &ModelRegistry) -> Ve
                     others.push(pair);
                 }
             }
-            let own_family = PairedDifference::of(own);
+            let stream = |part: &str| format!("self_preference/{}/{part}", judge.judge);
+            let own_family = PairedDifference::of(own, settings, &stream("own"));
             SelfPreference {
                 judge: judge.judge.to_owned(),
                 family: Some(family.to_owned()),
                 not_measured: own_family.is_none().then_some(NotMeasured::NoOwnFamilyResponses),
                 own_family,
-                other_families: PairedDifference::of(others),
+                other_families: PairedDifference::of(others, settings, &stream("others")),
             }
         })
         .collect()
@@ -183,7 +196,18 @@ pub fn self_preference_table(entries: &[SelfPreference]) -> Table {
                 Cell::Count(own.map_or(0, |own| own.responses)),
                 Cell::Number { value: own.map(|own| own.judge_pct), decimals: 1, signed: false },
                 Cell::Number { value: own.map(|own| own.others_pct), decimals: 1, signed: false },
-                Cell::Number { value: own.map(|own| own.difference_pp), decimals: 1, signed: true },
+                match own {
+                    Some(own) => Cell::Estimate {
+                        value: Some(own.difference_pp),
+                        decimals: 1,
+                        signed: true,
+                        interval: match own.ci95_pp {
+                            Some(interval) => CellInterval::Bounds(interval),
+                            None => CellInterval::Undefined(own.undefined.clone().unwrap_or_default()),
+                        },
+                    },
+                    None => Cell::Number { value: None, decimals: 1, signed: true },
+                },
                 Cell::Number {
                     value: entry.other_families.as_ref().map(|other| other.difference_pp),
                     decimals: 1,
@@ -202,7 +226,7 @@ pub fn self_preference_table(entries: &[SelfPreference]) -> Table {
             "Own-family responses",
             "Judge (%)",
             "Other judges (%)",
-            "Difference (pp)",
+            "Difference (pp) [95% interval]",
             "On other families (pp)",
         ]
         .map(str::to_owned)

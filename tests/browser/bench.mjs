@@ -103,7 +103,9 @@ async function waitForOfflineCopy(page) {
 async function measureGoal(goal) {
   const runs = [];
   for (let run = 0; run < NETWORK_RUNS; run++) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Cold: no service worker either. (Chromium's emulation throttles the page's requests, not a
+    // worker's; a first visit's worker would otherwise fetch the data at loopback speed.)
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: goal.warm ? 'allow' : 'block' });
     let page = await context.newPage();
     const url = new URL(goal.route, site).href;
     if (goal.warm) {

@@ -12,6 +12,7 @@ export const bases = {
   planted: process.env.PLANTED_BASE ?? '/planted/',
   empty: process.env.EMPTY_BASE ?? '/empty/',
   configured: process.env.CONFIGURED_BASE ?? '/configured/',
+  judges: process.env.JUDGES_BASE ?? '/judges/',
 };
 const artifacts = process.env.ARTIFACTS_DIR ?? join(process.cwd(), 'artifacts');
 

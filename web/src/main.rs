@@ -5,6 +5,7 @@
 mod app;
 mod components;
 mod data;
+mod graded_by;
 mod intervals;
 mod markdown;
 mod pages;

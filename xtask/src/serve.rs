@@ -17,7 +17,7 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::site::normalize_base;
+use crate::workspace::normalize_base;
 
 /// A site served below a URL path.
 #[derive(Debug, Clone)]

@@ -51,7 +51,7 @@ pub fn build(root: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     let dist = build_wasm(root)?;
     lay_out(&dist, config)?;
     prerender(root, &config.out, &config.base)?;
-    eprintln!("site written to {} (base {})", config.out.display(), normalize_base(&config.base));
+    eprintln!("site written to {} (base {})", config.out.display(), workspace::normalize_base(&config.base));
     Ok(())
 }
 
@@ -102,12 +102,6 @@ pub fn build_wasm(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// `/left-behind` -> `/left-behind/`; `` -> `/`.
-pub fn normalize_base(base: &str) -> String {
-    let trimmed = base.trim().trim_matches('/');
-    if trimmed.is_empty() { "/".to_owned() } else { format!("/{trimmed}/") }
-}
-
 /// Copies the built app and the dataset into `config.out`: index.html with the base path and
 /// preloads of the data the first page needs, 404.html for deep links, `data/` with its manifest,
 /// and the service worker with the list of the app's files.
@@ -143,7 +137,7 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
     if !index.contains(BUILT_BASE) {
         bail!("{} has no {BUILT_BASE} to set the base path in", index_path.display());
     }
-    let index = index.replace(BUILT_BASE, &format!(r#"<base href="{}" />"#, normalize_base(&config.base)));
+    let index = index.replace(BUILT_BASE, &format!(r#"<base href="{}" />"#, workspace::normalize_base(&config.base)));
     let index = index.replacen("</head>", &format!("{}</head>", preloads(&manifest)), 1);
     std::fs::write(&index_path, &index).with_context(|| format!("cannot write {}", index_path.display()))?;
     // Static hosts such as GitHub Pages answer an unknown path with 404.html: the app then routes it,

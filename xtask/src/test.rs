@@ -38,6 +38,9 @@ display_name = "My local Qwen"
 category = "bilingual"
 "#;
 
+pub const JUDGES_BASE: &str = "/judges/";
+/// The judges of the judges' fixture whose overview the browser test checks ("" is the study's).
+const FIXTURE_JUDGES: [&str; 3] = ["", "judge_b", "panel"];
 /// Makes the end-to-end tests fail, not skip, when the study's dataset is missing (tests/src/lib.rs).
 const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
 /// The runner's opt-in llama.cpp engine, which CI builds, lints and tests.
@@ -103,6 +106,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
         (EMPTY_BASE, None, work.join("site-empty")),
         (CONFIGURED_BASE, Some(configured.clone()), work.join("site-configured")),
+        (JUDGES_BASE, Some(root.join("tests/browser/fixtures/judges")), work.join("site-judges")),
     ];
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
@@ -113,7 +117,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
-    write_report_json(root, &study, &report)?;
+    write_report_json(root, &study, &report, &[])?;
+    // The judges' fixture under each judge: `report --judge NAME --format json`.
+    let judge_reports = work.join("judge-reports");
+    std::fs::create_dir_all(&judge_reports).with_context(|| format!("cannot create {}", judge_reports.display()))?;
+    for judge in FIXTURE_JUDGES {
+        let out = judge_reports.join(format!("{}.json", if judge.is_empty() { "study" } else { judge }));
+        let args: &[&str] = if judge.is_empty() { &[] } else { &["--judge", judge] };
+        write_report_json(root, &root.join("tests/browser/fixtures/judges"), &out, args)?;
+    }
     let report_csv = work.join("report-csv");
     write_report_csv(root, &study, &[], &report_csv)?;
     // The configured dataset's paper tables as `report` prints them (the site's with `?intervals=off`).
@@ -133,6 +145,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("CONFIGURED_BASE", CONFIGURED_BASE)
         .env("CONFIGURED_REPORT_DIR", &configured_report)
         .env("ADDED_MODEL", ADDED_MODEL)
+        .env("JUDGES_BASE", JUDGES_BASE)
+        .env("JUDGE_REPORTS", &judge_reports)
         .env("REPORT_JSON", &report)
         .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
@@ -184,12 +198,14 @@ fn write_report_csv(root: &Path, data: &Path, options: &[&str], out: &Path) -> a
     )
 }
 
-/// `left-behind report --format json` over `data`: the numbers the site must show.
-fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+/// `left-behind report --format json` over `data` (with `extra` arguments): the numbers the site
+/// must show.
+fn write_report_json(root: &Path, data: &Path, out: &Path, extra: &[&str]) -> anyhow::Result<()> {
     let output = Command::new(workspace::cargo())
         .current_dir(root)
         .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "json", "--data"])
         .arg(data)
+        .args(extra)
         .output()
         .context("cannot run left-behind report")?;
     if !output.status.success() {

@@ -7,8 +7,8 @@ use std::path::Path;
 use left_behind_shared::{StudySettings, parse_manifest};
 use sha2::{Digest, Sha256};
 
-use crate::site::{SiteConfig, lay_out, normalize_base};
-use crate::workspace::dataset_files;
+use crate::site::{SiteConfig, lay_out};
+use crate::workspace::{dataset_files, normalize_base};
 
 fn write(root: &Path, path: &str, bytes: &[u8]) {
     let path = root.join(path);

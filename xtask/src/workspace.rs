@@ -55,6 +55,19 @@ pub fn dataset_files(dir: &Path) -> anyhow::Result<Vec<String>> {
                         files.push(format!("{top}/{name}/{}", inner.file_name().to_string_lossy()));
                     }
                 }
+            } else if path.is_dir() && top == "grades" && name == "judges" {
+                // Other judges' grades: grades/judges/<judge>/<condition_dir>.csv.
+                for judge in sorted_entries(&path)? {
+                    if !judge.path().is_dir() {
+                        continue;
+                    }
+                    let judge_name = judge.file_name().to_string_lossy().into_owned();
+                    for inner in sorted_entries(&judge.path())? {
+                        if inner.path().is_file() {
+                            files.push(format!("grades/judges/{judge_name}/{}", inner.file_name().to_string_lossy()));
+                        }
+                    }
+                }
             }
         }
     }
@@ -109,4 +122,10 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `/left-behind` -> `/left-behind/`; `` -> `/`.
+pub fn normalize_base(base: &str) -> String {
+    let trimmed = base.trim().trim_matches('/');
+    if trimmed.is_empty() { "/".to_owned() } else { format!("/{trimmed}/") }
 }

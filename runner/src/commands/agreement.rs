@@ -1,5 +1,5 @@
-//! `left-behind agreement`: how far the judge and the reviewers (`reviews/<reviewer>.csv`) agree, in
-//! text, Markdown, CSV or JSON. All numbers come from `shared::agreement_report`, which the explorer's
+//! `left-behind agreement`: how far the judge, the other judges (`grades/judges/<name>/`) and the
+//! reviewers (`reviews/<reviewer>.csv`) agree, in text, Markdown, CSV or JSON. All numbers come from `shared::agreement_report`, which the explorer's
 //! agreement page calls too.
 //!
 //! A bad review row is printed (file, line, field) and left out; the rest of its file still counts.
@@ -67,10 +67,11 @@ pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
     }
     let dataset = &loaded.dataset;
     let data_dir = &config.study.data_dir;
-    if dataset.reviews.is_empty() {
+    if dataset.reviews.is_empty() && dataset.judges.is_empty() {
         bail!(
-            "no reviews in {}: review responses in the explorer (the review panel of a response, or /review), \
-             export your file and put it there as <reviewer>.csv",
+            "no reviews in {} and no other judge's grades: review responses in the explorer (the review panel \
+             of a response, or /review), export your file and put it there as <reviewer>.csv; or grade with \
+             another judge (`left-behind grade --judge NAME`)",
             data_dir.join(REVIEWS_DIRECTORY).display()
         );
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use left_behind_shared::{
     Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, UncertaintySettings, add_uncertainty,
     compute_report, figure1_svg, headline_lines, panel, render_csv, render_latex_with_headline, render_markdown,
@@ -16,17 +16,9 @@ use left_behind_shared::{
 };
 use serde_json::json;
 
+pub use super::report_format::ReportFormat;
 use super::study::{ConfigArgs, DataArgs, StudyPlace};
 use crate::fs_util::write_atomic;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Markdown,
-    Csv,
-    Json,
-    Latex,
-}
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -140,7 +132,15 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
     let registry = &loaded.registry;
     let dataset = &loaded.dataset;
     if config.judges {
-        return super::report_judges::run(&config, dataset, &settings);
+        return super::report_judges::run(
+            super::report_judges::JudgesOutput {
+                format: config.format,
+                out: config.out.as_deref(),
+                grades_dir: &config.study.data_dir.join("grades"),
+            },
+            dataset,
+            &settings,
+        );
     }
     let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, registry)?;
     if graded.rows.is_empty() {
@@ -181,14 +181,7 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
                     written.push(path);
                 }
             } else {
-                let extension = match config.format {
-                    ReportFormat::Text => "txt",
-                    ReportFormat::Markdown => "md",
-                    ReportFormat::Json => "json",
-                    ReportFormat::Latex => "tex",
-                    ReportFormat::Csv => unreachable!("handled above"),
-                };
-                let path = out.join(format!("report.{extension}"));
+                let path = out.join(format!("report.{}", config.format.extension()));
                 write_atomic(
                     &path,
                     render(&report, &graded, &tables, &headline, &run_errors, config.format)?.as_bytes(),

@@ -14,7 +14,7 @@ use crate::config::RunnerConfig;
 use crate::data_lock::{self, Work};
 use crate::model_client::resolve_keys;
 use crate::providers::ProviderKind;
-use crate::run::{Plan, RunMode, Selection, Summary, estimate, make_calls, parameter_notes, plan};
+use crate::run::{Plan, RunMode, Selection, Summary, make_calls, parameter_notes, plan};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -364,4 +364,43 @@ fn render_columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The cost estimate of the plan's pending calls, per model: prompts from the questions and system
+/// prompts, output from the model's earlier answers (else all earlier answers of the selection,
+/// else its `max_tokens`).
+fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelEstimate> {
+    use crate::cost::{PlannedCall, observed_output};
+    let answers_of = |model: Option<&str>| {
+        observed_output(
+            plan.files
+                .iter()
+                .filter(|file| model.is_none_or(|model| file.model.name == model))
+                .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
+                .map(|response| {
+                    (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))
+                }),
+        )
+    };
+    let everyone = answers_of(None);
+    plan.models_to_call()
+        .into_iter()
+        .map(|model| {
+            let mut calls = Vec::new();
+            for file in plan.files.iter().filter(|file| file.model.name == model.name) {
+                let system = settings.condition(file.condition).system_prompt.as_deref();
+                for &question_id in &file.pending {
+                    calls
+                        .push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
+                }
+            }
+            let own = answers_of(Some(&model.name));
+            let batchable = crate::batch::BatchApi::for_provider(model.provider()).is_some();
+            let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
+            if own.is_none() && everyone.is_some() {
+                estimate.output_basis = "observed, other models".to_owned();
+            }
+            estimate
+        })
+        .collect()
 }

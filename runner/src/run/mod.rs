@@ -18,7 +18,6 @@ use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::batch;
 use crate::config::{ModelEntry, RunnerConfig};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
@@ -276,45 +275,6 @@ impl Job {
             }
         }
     }
-}
-
-/// The cost estimate of the plan's pending calls, per model: prompts from the questions and system
-/// prompts, output from the model's earlier answers (else all earlier answers of the selection,
-/// else its `max_tokens`).
-pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelEstimate> {
-    use crate::cost::{PlannedCall, observed_output};
-    let answers_of = |model: Option<&str>| {
-        observed_output(
-            plan.files
-                .iter()
-                .filter(|file| model.is_none_or(|model| file.model.name == model))
-                .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
-                .map(|response| {
-                    (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))
-                }),
-        )
-    };
-    let everyone = answers_of(None);
-    plan.models_to_call()
-        .into_iter()
-        .map(|model| {
-            let mut calls = Vec::new();
-            for file in plan.files.iter().filter(|file| file.model.name == model.name) {
-                let system = settings.condition(file.condition).system_prompt.as_deref();
-                for &question_id in &file.pending {
-                    calls
-                        .push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
-                }
-            }
-            let own = answers_of(Some(&model.name));
-            let batchable = batch::BatchApi::for_provider(model.provider()).is_some();
-            let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
-            if own.is_none() && everyone.is_some() {
-                estimate.output_basis = "observed, other models".to_owned();
-            }
-            estimate
-        })
-        .collect()
 }
 
 /// An answer's extra fields with the parameters sent beside the prompt (`parameters`).

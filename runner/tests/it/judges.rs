@@ -274,21 +274,56 @@ async fn two_judges_grade_into_their_own_files_and_every_report_matches_hand_com
     close(&own(0)["judge_pct"], 11.0 / 18.0 * 100.0);
     close(&own(0)["others_pct"], 14.0 / 18.0 * 100.0);
     close(&own(0)["difference_pp"], -3.0 / 18.0 * 100.0);
+    close(&own(0)["ci95_pp"][0], -3.0 / 18.0 * 100.0);
+    close(&own(0)["ci95_pp"][1], -3.0 / 18.0 * 100.0);
     close(&preferences[0]["other_families"]["difference_pp"], 1.5 / 18.0 * 100.0);
     assert_eq!(preferences[1]["family"], "openai");
     close(&own(1)["difference_pp"], 0.0);
     close(&own(2)["difference_pp"], 2.5 / 6.0 * 100.0);
 
+    // Agreement between judges, the raters of `left-behind agreement` (no reviews needed): on accuracy
+    // the study's judge and judge_a agree on all 12 responses (2 in C1, 1 in C2 and C3): kappa 1. On
+    // the total, the study's judge and judge_b agree exactly on 4 of 12 (C1 and C3 for claude_opus_4.5's
+    // 6/6 and gpt_5.2's 3/3) and within one point on 6 (C2 gpt_5.2: 2 against 3).
+    let agreement = json_of(&run_binary(args(root, "agreement", &["--format", "json"]), Vec::new(), root).await);
+    let pair = |a: &str, b: &str, dimension: &str| {
+        agreement["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|pair| pair["rater_a"] == a && pair["rater_b"] == b && pair["dimension"] == dimension)
+            .unwrap_or_else(|| panic!("no pair {a} {b} {dimension}: {agreement}"))
+            .clone()
+    };
+    let accuracy = pair("claude_sonnet_4.5", "judge_a", "accuracy");
+    assert_eq!(accuracy["n"], 12);
+    close(&accuracy["weighted_kappa"], 1.0);
+    let total = pair("claude_sonnet_4.5", "judge_b", "total");
+    close(&total["exact_pct"], 100.0 / 3.0);
+    close(&total["within_one_pct"], 50.0);
+    assert_eq!(pair("judge_a", "judge_b", "fluency")["n"], 12);
+
+    // `report --judges` carries the same agreement statistics.
+    let in_report = judges["agreement"]["pairs"].as_array().unwrap();
+    assert_eq!(in_report.len(), 3 * 4, "3 pairs of judges x 4 dimensions");
+    close(&in_report[0]["weighted_kappa"], 1.0);
+    assert_eq!(judges["agreement"]["alpha"][0]["raters"], json!(["claude_sonnet_4.5", "judge_a", "judge_b"]));
+
     let text_report = run_binary(args(root, "report", &["--judges"]), Vec::new(), root).await;
     let stdout = text(&text_report.stdout);
+    // Every judge's paired differences are the same in both questions, so its interval is its mean:
+    // judge_b's gap is 0 (its interval holds zero) and judge_a's transfer effect is below zero.
     for line in [
-        "English beats Kazakh: holds under claude_sonnet_4.5, judge_a, panel; not under judge_b",
+        "English beats Kazakh: holds under claude_sonnet_4.5, judge_a, panel; not under judge_b; \
+         the 95% interval excludes zero under claude_sonnet_4.5, judge_a, panel",
         "English beats Mongolian: no judge graded both conditions",
-        "Translation helps Kazakh: holds under claude_sonnet_4.5; not under judge_a, judge_b, panel",
+        "Translation helps Kazakh: holds under claude_sonnet_4.5; not under judge_a, judge_b, panel; \
+         the 95% interval excludes zero under claude_sonnet_4.5",
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }
     assert!(stdout.contains("Kazakh gap (C2 - C1) (pp)"), "{stdout}");
+    assert!(stdout.contains("Krippendorff's alpha (ordinal) across all raters"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

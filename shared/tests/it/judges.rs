@@ -3,8 +3,8 @@
 
 use left_behind_shared::{
     Condition, DataFileKind, GradedBy, JudgeName, JudgeNameError, JudgeRows, ModelRegistry, NotMeasured, STUDY_JUDGE,
-    assemble, classify_path, judge_grades_path, judge_judgments_path, panel, robustness, robustness_table,
-    self_preference, validate, verdicts,
+    UncertaintySettings, assemble, classify_path, judge_grades_path, judge_judgments_path, panel, robustness,
+    robustness_table, self_preference, validate, verdicts,
 };
 
 use crate::fixtures::{GRADES_HEADER, QUESTIONS, file, results_json};
@@ -154,7 +154,7 @@ fn the_panel_takes_the_median_of_the_judges_that_graded_each_response() {
 #[test]
 fn robustness_compares_every_measure_and_conclusion_across_judges() {
     let loaded = three_judges();
-    let robustness = robustness(&loaded.dataset, STUDY_JUDGE, &ModelRegistry::study());
+    let robustness = robustness(&loaded.dataset, STUDY_JUDGE, &ModelRegistry::study(), &UncertaintySettings::default());
     let judges: Vec<&str> = robustness.columns.iter().map(|column| column.judge.as_str()).collect();
     assert_eq!(judges, [STUDY_JUDGE, "judge_a", "judge_b", "panel"]);
     // Kazakh gap C2 - C1 in points: study 50 - 100 = -50; judge_a 0 - 50 = -50 (its failure left out);
@@ -164,13 +164,22 @@ fn robustness_compares_every_measure_and_conclusion_across_judges() {
     for (gap, expected) in gaps.iter().zip(expected) {
         assert!((gap - expected).abs() < 1e-9, "{gaps:?}");
     }
+    // Paired by (model, question), every judge's differences are the same in both questions (the
+    // study's judge: -50 for each of the 4 pairs), so every bootstrap resample has the same mean and
+    // the interval is that mean.
+    let study = robustness.columns[0].contrasts[0].paired.as_ref().unwrap();
+    assert_eq!(study.n_pairs, 4);
+    let interval = study.ci95_pp.unwrap();
+    assert!((interval.low + 50.0).abs() < 1e-9 && (interval.high + 50.0).abs() < 1e-9, "{interval:?}");
+    let panel_interval = robustness.columns[3].contrasts[0].paired.as_ref().unwrap().ci95_pp.unwrap();
+    assert!((panel_interval.low - (-175.0 / 3.0)).abs() < 1e-9, "{panel_interval:?}");
     let lines: Vec<String> = robustness.conclusions.iter().map(|check| check.line()).collect();
-    assert_eq!(lines[0], "English beats Kazakh: all judges agree");
+    assert_eq!(lines[0], "English beats Kazakh: all judges agree; every judge's 95% interval excludes zero");
     assert_eq!(lines[2], "Translation helps Kazakh: no judge graded both conditions");
     let table = robustness_table(&robustness);
     assert_eq!(table.headers, ["Measure", STUDY_JUDGE, "judge_a", "judge_b", "panel"]);
     assert_eq!(table.groups[0].len(), 2, "a total row per graded condition");
-    assert_eq!(table.groups[1].len(), 4, "a row per contrast");
+    assert_eq!(table.groups[1].len(), 1, "a row per contrast some judge measured: C2 - C1 only");
 }
 
 #[test]
@@ -188,7 +197,7 @@ fn self_preference_is_the_judges_mean_minus_the_others_on_its_familys_responses(
             rows,
         })
         .collect();
-    let preferences = self_preference(&rows, &registry);
+    let preferences = self_preference(&rows, &registry, &UncertaintySettings::default());
     // The study's judge (anthropic) on claude_opus_4.5's 4 responses: C1 6 against (3 + 5) / 2 = 4,
     // twice; C2 3 against (0 + 6) / 2 = 3, twice: 75% against 58.3%, +16.7 points.
     let study = preferences[0].own_family.as_ref().unwrap();
@@ -196,6 +205,9 @@ fn self_preference_is_the_judges_mean_minus_the_others_on_its_familys_responses(
     assert!((study.judge_pct - 75.0).abs() < 1e-9);
     assert!((study.others_pct - 3.5 / 6.0 * 100.0).abs() < 1e-9);
     assert!((study.difference_pp - 1.0 / 6.0 * 100.0).abs() < 1e-9);
+    // Both questions hold the same differences (+33.3 in C1, 0 in C2): the interval is the mean.
+    let interval = study.ci95_pp.unwrap();
+    assert!((interval.low - 50.0 / 3.0).abs() < 1e-9 && (interval.high - 50.0 / 3.0).abs() < 1e-9, "{interval:?}");
     // judge_a (openai) on gpt_5.2's responses, its failed one left out: C1 3 against (6 + 5) / 2,
     // twice; C2 question 1: 0 against (3 + 2) / 2. Judge 6 / 3 / 6 = 33.3%, others 13.5 / 3 / 6 = 75%.
     let judge_a = preferences[1].own_family.as_ref().unwrap();

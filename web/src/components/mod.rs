@@ -1,6 +1,7 @@
 //! Pieces the pages share.
 
 mod heatmap;
+mod judges;
 mod markdown_view;
 mod problems;
 mod report_table;
@@ -8,6 +9,7 @@ mod scores;
 mod uncertainty_method;
 
 pub use heatmap::Heatmap;
+pub use judges::{JudgeVerdicts, JudgesTable};
 pub use markdown_view::MarkdownView;
 pub use problems::{EmptyDataset, ProblemsPanel};
 pub use report_table::ReportTable;

@@ -7,7 +7,7 @@ use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
 use crate::app::use_site;
-use crate::components::UncertaintyMethod;
+use crate::components::{JudgesTable, UncertaintyMethod};
 
 #[component]
 pub fn MethodsPage() -> impl IntoView {
@@ -127,6 +127,11 @@ pub fn MethodsPage() -> impl IntoView {
                 }.into_any(),
                 None => view! { <p class="none">"The answer sheet is not loaded, so the judge's prompt cannot be shown."</p> }.into_any(),
             }}
+        </section>
+        <section aria-labelledby="judges-heading">
+            <h2 id="judges-heading">"Judges"</h2>
+            <p>"Every judge grades with the same prompt (above) and never learns which model wrote the answer. The study's judge's grades are in "<code>"grades/"</code>"; every other judge's in its own directory. The panel's score of a response is, per criterion, the median of the judges that graded it."</p>
+            <JudgesTable site=site.clone() />
         </section>
         <UncertaintyMethod />
         <section aria-labelledby="models-heading">

@@ -2,15 +2,19 @@
 //! report's other two tables, all from `shared` (the numbers `left-behind report` prints). The 95%
 //! intervals, the contrasts ("Is the difference larger than the noise?") and Figure 1's error bars
 //! arrive just after the first paint ([`crate::intervals`]); `?intervals=off` hides the intervals.
+//! "Graded by" (`?judge=NAME`, `?judge=panel`) recomputes the tables, the headline, the heatmap and
+//! Figure 1 under another judge or the panel ([`crate::graded_by`]: the numbers of `left-behind
+//! report --judge NAME`); the intervals are the study judge's.
 
 use std::sync::Arc;
 
-use left_behind_shared::{INTERVAL_NOTE, Table};
+use left_behind_shared::{GradedBy, INTERVAL_NOTE, Table};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::app::{href, navigator, use_site};
 use crate::components::{Heatmap, ReportTable};
+use crate::graded_by::{GradedByChoice, graded_report, judge_note, use_graded_by};
 use crate::intervals::use_intervals;
 
 /// The query parameter of the intervals toggle, and its value when they are hidden.
@@ -28,11 +32,18 @@ pub fn OverviewPage() -> impl IntoView {
         }
         .into_any();
     };
+    let judge = use_graded_by();
+    // The report under the judge in the URL (`None`: the study's judge, with the intervals).
+    let chosen = {
+        let site = Arc::clone(&site);
+        Memo::new(move |_| judge.get().map(|name| Arc::new(graded_report(&site, Some(&name)))))
+    };
+    let graded = move || chosen.get().filter(|graded| graded.by != GradedBy::StudyJudge);
     let intervals = use_intervals();
     let query = use_query_map();
     let show_intervals = move || query.with(|query| query.get(INTERVALS_PARAMETER).as_deref() != Some(INTERVALS_OFF));
-    // The report with intervals when they are shown and computed.
-    let shown = move || if show_intervals() { intervals.get() } else { None };
+    // The report with intervals when they are shown and computed (under the study's judge).
+    let shown = move || if show_intervals() && graded().is_none() { intervals.get() } else { None };
 
     let dataset = &site.loaded.dataset;
     // The responses' text loads after the overview's data: their count comes when it has.
@@ -44,6 +55,9 @@ pub fn OverviewPage() -> impl IntoView {
         move |id: &'static str| {
             let site = Arc::clone(&site);
             let table = move || -> Option<Table> {
+                if let Some(graded) = graded() {
+                    return graded.tables.iter().find(|table| table.id == id).cloned();
+                }
                 match shown() {
                     Some(computed) => computed.tables.iter().find(|table| table.id == id).cloned(),
                     None => site.tables.iter().find(|table| table.id == id).cloned(),
@@ -55,16 +69,20 @@ pub fn OverviewPage() -> impl IntoView {
     let headline = {
         let site = Arc::clone(&site);
         move || {
-            let lines = shown().map_or_else(|| site.headline.clone(), |computed| computed.headline.clone());
+            let lines = match graded() {
+                Some(graded) => graded.headline.clone(),
+                None => shown().map_or_else(|| site.headline.clone(), |computed| computed.headline.clone()),
+            };
             lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()
         }
     };
     let figure = {
         let site = Arc::clone(&site);
         move || {
-            let svg = match shown() {
-                Some(computed) => Some(computed.figure.clone()),
-                None => site.figure.clone(),
+            let svg = match (graded(), shown()) {
+                (Some(graded), _) => graded.figure.clone(),
+                (None, Some(computed)) => Some(computed.figure.clone()),
+                (None, None) => site.figure.clone(),
             };
             match svg {
                 Some(Ok(svg)) => view! {
@@ -106,7 +124,7 @@ pub fn OverviewPage() -> impl IntoView {
         }
     };
     let contrasts = move || {
-        intervals.get().map(|computed| {
+        intervals.get().filter(|_| graded().is_none()).map(|computed| {
             let find = |id: &str| computed.tables.iter().find(|table| table.id == id).cloned();
             let tested = computed.report.uncertainty.as_ref().map_or(0, |method| method.contrasts_tested);
             view! {
@@ -128,8 +146,31 @@ pub fn OverviewPage() -> impl IntoView {
             }
         })
     };
+    let heatmap = {
+        let site = Arc::clone(&site);
+        let study_report = report.clone();
+        move || {
+            let report = graded().and_then(|graded| graded.report.clone()).unwrap_or_else(|| study_report.clone());
+            view! { <Heatmap report=report registry=site.registry.clone() /> }
+        }
+    };
+    let choice = {
+        let site = Arc::clone(&site);
+        move || {
+            let selected = chosen.get().map_or(GradedBy::StudyJudge, |graded| graded.by.clone());
+            view! { <GradedByChoice site=Arc::clone(&site) selected /> }
+        }
+    };
+    let note = move || {
+        chosen
+            .get()
+            .and_then(|graded| judge_note(&graded))
+            .map(|note| view! { <p class="judge-note" data-testid="judge-note">{note}</p> })
+    };
     view! {
         <h1>"Overview"</h1>
+        {choice}
+        {note}
         <p class="lede">
             {format!(
                 "{responses} from {models} models to {} questions, in {} conditions, graded {} times.",
@@ -155,7 +196,7 @@ pub fn OverviewPage() -> impl IntoView {
         {figure}
         <section aria-labelledby="heatmap-heading">
             <h2 id="heatmap-heading">"Models by condition"</h2>
-            <Heatmap report=report.clone() registry=site.registry.clone() />
+            {heatmap}
         </section>
         {table("models")}
         {table("question_categories")}

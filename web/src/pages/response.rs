@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use wasm_bindgen::JsCast;
 
 use crate::app::{href, navigator, use_site};
-use crate::components::{MarkdownView, Scores};
+use crate::components::{JudgeVerdicts, MarkdownView, Scores};
 use crate::pages::responses::response_route;
 
 #[component]
@@ -218,6 +218,7 @@ fn detail(
                     <p class="judge-notes" lang="en" data-testid="judge-notes">{row.notes}</p>
                 })}
             </section>
+            <JudgeVerdicts site=site.clone() condition=key.condition model=key.model.clone() question_id=key.question_id />
         </article>
     }
 }

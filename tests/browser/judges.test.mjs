@@ -108,6 +108,8 @@ test('"graded by" recomputes the overview under each judge and the panel, kept i
 test("a response shows every judge's verdict in one table; the methods page lists the judges", async () => {
   const page = await newPage(browser);
   await open(page, 'judges', '/responses/C1/gpt_5.2/1');
+  // Blind review hides the judges' verdicts until the reader reviews or asks for them.
+  await page.check('[data-testid="show-judge"]');
   await page.waitForSelector('[data-testid="verdicts"]');
   const rows = await page.$$eval('[data-testid="verdicts"] tbody tr', (rows) =>
     rows.map((row) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent.trim())),

@@ -18,6 +18,9 @@ test('planted <script>, <img onerror>, <iframe> and javascript: links neither ru
   const page = await newPage(browser);
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
+  // Show the judge's (hostile) notes: blind review hides them by default.
+  await open(page, 'planted', '/responses/C2/gpt_5.2/1');
+  await page.check('[data-testid="show-judge"]');
   for (const route of ['/responses/C2/gpt_5.2/1', '/responses/C2/gpt_5.2/2', '/questions/1?a=C2.gpt_5.2', '/responses?q=script']) {
     await open(page, 'planted', route);
     await page.waitForTimeout(300);

@@ -158,6 +158,9 @@ test('a deep link restores the filters and opens the right response, with the ju
   const heading = await page.textContent('main h1');
   assert.equal(heading, 'C3 Kazakh + transfer · Qwen3 235B · Question 7');
   assert.equal(await page.textContent('.prev-next a[href*="/responses?"]'), '7 of 50 in the list');
+  // Blind review hides the judge's grade until the reader reviews or asks for it.
+  assert.ok(await page.$('[data-testid="judge-hidden"]'));
+  await page.check('[data-testid="show-judge"]');
   assert.equal(await page.textContent('[data-testid="judge-notes"]'), row.notes);
   const scores = await page.textContent('.scores');
   assert.ok(scores.includes(`${row.total}/6`), scores);

@@ -15,9 +15,11 @@ use leptos_router::{NavigateOptions, path};
 use crate::components::{EmptyDataset, ProblemsPanel};
 use crate::data::{self, SiteData};
 use crate::pages::{
-    methods::MethodsPage, not_found::NotFoundPage, overview::OverviewPage, question::QuestionPage,
-    questions::QuestionsPage, response::ResponsePage, responses::ResponsesPage,
+    agreement::AgreementPage, methods::MethodsPage, not_found::NotFoundPage, overview::OverviewPage,
+    question::QuestionPage, questions::QuestionsPage, response::ResponsePage, responses::ResponsesPage,
+    review::ReviewPage,
 };
+use crate::reviews::ReviewStore;
 use crate::timing;
 
 static BASE: OnceLock<String> = OnceLock::new();
@@ -92,6 +94,8 @@ pub fn App() -> impl IntoView {
                         <li><a href=href("/")>"Overview"</a></li>
                         <li><a href=href("/responses")>"Responses"</a></li>
                         <li><a href=href("/questions")>"Questions"</a></li>
+                        <li><a href=href("/review")>"Review"</a></li>
+                        <li><a href=href("/agreement")>"Agreement"</a></li>
                         <li><a href=href("/methods")>"Methods"</a></li>
                     </ul>
                 </nav>
@@ -103,6 +107,7 @@ pub fn App() -> impl IntoView {
                     }
                     LoadState::Ready(site) => {
                         provide_context(site.clone());
+                        provide_context(ReviewStore::load(site.clone()));
                         crate::intervals::provide_intervals(site.clone());
                         let empty = site.is_empty();
                         view! {
@@ -114,6 +119,8 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
                                 <Route path=path!("/questions") view=QuestionsPage />
                                 <Route path=path!("/questions/:id") view=QuestionPage />
+                                <Route path=path!("/review") view=ReviewPage />
+                                <Route path=path!("/agreement") view=AgreementPage />
                                 <Route path=path!("/methods") view=MethodsPage />
                             </FlatRoutes>
                             {move || {

@@ -10,6 +10,7 @@ mod intervals;
 mod markdown;
 mod pages;
 mod prerender;
+mod reviews;
 mod timing;
 
 fn main() {

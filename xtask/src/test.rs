@@ -150,6 +150,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("REPORT_JSON", &report)
         .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
+        .env("LEFT_BEHIND_BIN", runner_binary(root)?)
         .env("ARTIFACTS_DIR", &artifacts)
         // The offline test serves a copy of the study's site with this program's `serve`, which it
         // stops and starts again.
@@ -255,4 +256,18 @@ pub fn configured_dataset(study: &Path, out: &Path) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("cannot write {}", grades_path.display()))?;
     std::fs::write(out.join(CONFIG_FILE_NAME), ADDED_MODEL_CONFIG).context("cannot write the configuration")?;
     Ok(out.to_path_buf())
+}
+
+/// The `left-behind` binary (built here if needed), for browser tests that compare a page with a
+/// command's output on a file the page made (`agreement` on an exported review file).
+fn runner_binary(root: &Path) -> anyhow::Result<PathBuf> {
+    workspace::run(Command::new(workspace::cargo()).current_dir(root).args([
+        "build",
+        "--quiet",
+        "--package",
+        "left-behind-runner",
+        "--locked",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("debug").join("left-behind"))
 }

@@ -39,7 +39,7 @@ pub fn study_dataset(root: &Path) -> Option<PathBuf> {
 /// (benchmark/*, results/*/*, grades/*), sorted. The runner's `left-behind` lists the same places.
 pub fn dataset_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
-    for top in ["benchmark", "results", "grades"] {
+    for top in ["benchmark", "results", "grades", "reviews"] {
         let top_dir = dir.join(top);
         if !top_dir.is_dir() {
             continue;

@@ -1,5 +1,6 @@
 //! One routed page per file.
 
+pub mod agreement;
 pub mod methods;
 pub mod not_found;
 pub mod overview;
@@ -7,3 +8,4 @@ pub mod question;
 pub mod questions;
 pub mod response;
 pub mod responses;
+pub mod review;

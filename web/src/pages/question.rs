@@ -10,7 +10,9 @@ use leptos_router::hooks::{use_location, use_params_map};
 use crate::app::{href, navigator, use_site};
 use crate::components::{MarkdownView, Scores, total_label};
 use crate::data::SiteData;
+use crate::pages::agreement::flag_item;
 use crate::pages::responses::response_route;
+use crate::reviews::use_reviews;
 
 /// A cell of the grid: `C3.qwen3`.
 fn cell_id(condition: Condition, model: &str) -> String {
@@ -190,6 +192,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <QuestionFlags id />
         <section class="compare" aria-label="Responses side by side">
             {if picks.is_empty() {
                 view! { <p>"Pick a cell of the grid to read its response here; pick a second to compare."</p> }.into_any()
@@ -199,4 +202,33 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
         </section>
     }
     .into_any()
+}
+
+/// The flags reviewers raised on this question (the dataset's review files, imported ones and the
+/// reader's own), so that a benchmark's own faults surface where the question is.
+#[component]
+fn QuestionFlags(id: u32) -> impl IntoView {
+    let store = use_reviews();
+    let site = use_site();
+    move || {
+        let reviews = store.all_reviews();
+        let flagged: Vec<_> =
+            reviews.iter().filter(|review| review.key.question_id == id && review.flag.is_some()).collect();
+        (!flagged.is_empty()).then(|| {
+            let items = flagged
+                .into_iter()
+                .map(|review| {
+                    let stale = left_behind_shared::review_status(review, &site.loaded.dataset)
+                        == left_behind_shared::ReviewStatus::Stale;
+                    flag_item(review, stale)
+                })
+                .collect_view();
+            view! {
+                <section class="question-flags" aria-labelledby="flags-heading" data-testid="question-flags">
+                    <h2 id="flags-heading">"Flags raised by reviewers"</h2>
+                    <ul class="flags">{items}</ul>
+                </section>
+            }
+        })
+    }
 }

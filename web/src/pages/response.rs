@@ -15,7 +15,9 @@ use leptos_router::hooks::{use_location, use_params_map};
 use wasm_bindgen::JsCast;
 
 use crate::app::{href, navigator, use_site};
-use crate::components::{JudgeVerdicts, MarkdownView, Scores};
+use crate::components::{
+    BlindSwitch, HiddenGrade, JudgeVerdicts, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible,
+};
 use crate::pages::responses::response_route;
 
 #[component]
@@ -153,8 +155,17 @@ fn detail(
         </nav>
     };
 
+    let graded_sha =
+        record.as_ref().map(|record| left_behind_shared::graded_text_sha256(&record.response, key.condition));
+    let store = crate::reviews::use_reviews();
+    let panel_key = key.clone();
+    let judge_key = key.clone();
+    let other_key = key.clone();
+    let verdict_site = site.clone();
+
     view! {
         {nav}
+        <div class="review-layout">
         <article class="response-detail" data-testid="response-detail">
             <h1>{format!("{} · {model_name} · Question {}", key.condition.label(), key.question_id)}</h1>
             <p class="meta">
@@ -212,14 +223,31 @@ fn detail(
             })}
             <section aria-labelledby="grade-heading">
                 <h2 id="grade-heading">"Judge's grade"</h2>
-                <Scores grade=grade.clone() />
-                {grade.map(|row| view! {
-                    <h3>"Judge's notes"</h3>
-                    <p class="judge-notes" lang="en" data-testid="judge-notes">{row.notes}</p>
-                })}
+                // Blind review: hidden until the reader has saved their own review (or asks to see it).
+                <BlindSwitch />
+                {move || if judge_visible(store, &judge_key) {
+                    let grade = grade.clone();
+                    view! {
+                        <Scores grade=grade.clone() />
+                        {grade.map(|row| view! {
+                            <h3>"Judge's notes"</h3>
+                            <p class="judge-notes" lang="en" data-testid="judge-notes">{row.notes}</p>
+                        })}
+                        <OtherReviews key=other_key.clone() />
+                        <JudgeVerdicts
+                            site=verdict_site.clone()
+                            condition=other_key.condition
+                            model=other_key.model.clone()
+                            question_id=other_key.question_id
+                        />
+                    }.into_any()
+                } else {
+                    view! { <HiddenGrade /> }.into_any()
+                }}
             </section>
-            <JudgeVerdicts site=site.clone() condition=key.condition model=key.model.clone() question_id=key.question_id />
         </article>
+        {graded_sha.map(|sha| view! { <ReviewPanel key=panel_key graded_text_sha256=sha /> })}
+        </div>
     }
 }
 

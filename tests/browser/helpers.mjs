@@ -11,6 +11,7 @@ export const bases = {
   study: process.env.STUDY_BASE ?? '/left-behind/',
   planted: process.env.PLANTED_BASE ?? '/planted/',
   empty: process.env.EMPTY_BASE ?? '/empty/',
+  configured: process.env.CONFIGURED_BASE ?? '/configured/',
   judges: process.env.JUDGES_BASE ?? '/judges/',
 };
 const artifacts = process.env.ARTIFACTS_DIR ?? join(process.cwd(), 'artifacts');
@@ -49,7 +50,7 @@ export async function newPage(browser, options = {}, context = null) {
   return page;
 }
 
-/** The URL of `route` (`/responses?model=qwen3`) in `site` (`study`, `planted`, `empty`). */
+/** The URL of `route` (`/responses?model=qwen3`) in `site` (`study`, `planted`, `empty`, `configured`). */
 export function url(site, route = '/') {
   return origin + bases[site].replace(/\/$/, '') + route;
 }

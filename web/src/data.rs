@@ -184,7 +184,9 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     let rest: Vec<&ManifestFile> =
         manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).collect();
     let results_total = manifest.files.iter().filter(is_results).count();
-    let registry = ModelRegistry::study();
+    // The registry the site was built with (`cargo xtask site` resolves the configuration as
+    // `left-behind report` does), so a configured model is named and grouped as in the report.
+    let registry = manifest.study.registry.clone();
 
     // The core, and the response a deep link asked for.
     let (core_files, problems) = fetch_all(&core).await;
@@ -255,7 +257,7 @@ async fn fetch_all(files: &[&ManifestFile]) -> (Vec<DataFile>, Vec<Problem>) {
         // The hash in the query makes the URL change when the content does: no stale cached copy. The
         // service worker keeps files by this URL, and index.html preloads the core files by it.
         let url = format!("{DATA_DIR}{}", file.path);
-        (*file, fetch_bytes(&url, &[("v", &file.sha256[..file.sha256.len().min(16)])]).await)
+        (*file, fetch_bytes(&url, &[("v", &file.version_tag())]).await)
     });
     let mut fetched = Vec::new();
     let mut problems = Vec::new();

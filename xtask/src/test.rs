@@ -4,12 +4,15 @@
 //! every cargo test (with the engine, so the local-model tests run), the runner's local-model tests
 //! without the engine, the site build, and the browser tests (node's
 //! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
-//! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
+//! dataset, a planted dataset of hostile and malformed files, no dataset at all, and the study's
+//! dataset with one model added by its `left-behind.toml` (the site must group it as `report` does).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use left_behind_runner::config::CONFIG_FILE_NAME;
+use left_behind_shared::{Condition, GradeRow, grades_to_csv, parse_grades};
 
 use crate::serve::{Mount, Server};
 use crate::setup::CHROMIUM;
@@ -21,6 +24,20 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+pub const CONFIGURED_BASE: &str = "/configured/";
+
+/// The model the configured dataset adds: a copy of Qwen3's C1 answers and grades, under a name the
+/// study's registry does not know, made bilingual by the dataset's `left-behind.toml`.
+const ADDED_MODEL: &str = "my_local_qwen";
+const ADDED_MODEL_CONFIG: &str = r#"# Written by `cargo xtask test`: one model of the user's own, grouped as bilingual.
+[models.my_local_qwen]
+provider = "openai-compatible"
+base_url = "http://127.0.0.1:8000/v1"
+model_id = "Qwen/Qwen2.5-7B-Instruct"
+display_name = "My local Qwen"
+category = "bilingual"
+"#;
+
 pub const JUDGES_BASE: &str = "/judges/";
 /// The judges of the judges' fixture whose overview the browser test checks ("" is the study's).
 const FIXTURE_JUDGES: [&str; 3] = ["", "judge_b", "panel"];
@@ -83,15 +100,19 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "local_model::run_reports_an_unusable_model_file_before_asking_anything",
     ]))?;
     let dist = site::build_wasm(root)?;
+    let configured = configured_dataset(&study, &work.join("configured-dataset"))?;
     let sites = [
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
         (EMPTY_BASE, None, work.join("site-empty")),
+        (CONFIGURED_BASE, Some(configured.clone()), work.join("site-configured")),
         (JUDGES_BASE, Some(root.join("tests/browser/fixtures/judges")), work.join("site-judges")),
     ];
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
-        lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned() })?;
+        // Each site finds its configuration as `cargo xtask site` does (the dataset's left-behind.toml).
+        let settings = site::study_settings(None, data.as_deref())?;
+        lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned(), settings })?;
         site::prerender(root, &out, base)?;
         mounts.push(Mount::new(base, out));
     }
@@ -106,7 +127,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         write_report_json(root, &root.join("tests/browser/fixtures/judges"), &out, args)?;
     }
     let report_csv = work.join("report-csv");
-    write_report_csv(root, &study, &report_csv)?;
+    write_report_csv(root, &study, &[], &report_csv)?;
+    // The configured dataset's paper tables as `report` prints them (the site's with `?intervals=off`).
+    let configured_report = work.join("configured-report");
+    write_report_csv(root, &configured, &["--no-intervals"], &configured_report)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -118,6 +142,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("STUDY_BASE", STUDY_BASE)
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
+        .env("CONFIGURED_BASE", CONFIGURED_BASE)
+        .env("CONFIGURED_REPORT_DIR", &configured_report)
+        .env("ADDED_MODEL", ADDED_MODEL)
         .env("JUDGES_BASE", JUDGES_BASE)
         .env("JUDGE_REPORTS", &judge_reports)
         .env("REPORT_JSON", &report)
@@ -158,11 +185,14 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
 
 /// `left-behind report --format csv --out DIR` over `data`: the tables as `report` prints them (one CSV
 /// per table, at the paper's precision), which the site's tables must show character for character.
-fn write_report_csv(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+/// `options` go before `--data` (`--no-intervals`).
+fn write_report_csv(root: &Path, data: &Path, options: &[&str], out: &Path) -> anyhow::Result<()> {
     workspace::run(
         Command::new(workspace::cargo())
             .current_dir(root)
-            .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "csv", "--data"])
+            .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "csv"])
+            .args(options)
+            .arg("--data")
             .arg(data)
             .arg("--out")
             .arg(out),
@@ -183,6 +213,49 @@ fn write_report_json(root: &Path, data: &Path, out: &Path, extra: &[&str]) -> an
         bail!("left-behind report failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     std::fs::write(out, &output.stdout).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// The study's dataset with [`ADDED_MODEL`] added in C1 (Qwen3's answers and grades under its name)
+/// and a `left-behind.toml` that makes it bilingual, written into `out` (rebuilt each time).
+pub fn configured_dataset(study: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    for path in workspace::dataset_files(study)? {
+        let target = out.join(&path);
+        std::fs::create_dir_all(target.parent().context("a data file is in a directory")?)?;
+        std::fs::copy(study.join(&path), &target)
+            .with_context(|| format!("cannot copy {} to {}", study.join(&path).display(), target.display()))?;
+    }
+    let condition = Condition::C1;
+    let results_path = out.join(format!("results/{}/qwen3.json", condition.directory()));
+    let mut results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&results_path).with_context(|| format!("cannot read {}", results_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", results_path.display()))?;
+    results["model"] = ADDED_MODEL.into();
+    results["model_id"] = "Qwen/Qwen2.5-7B-Instruct".into();
+    let added_results = out.join(format!("results/{}/{ADDED_MODEL}.json", condition.directory()));
+    std::fs::write(&added_results, serde_json::to_string_pretty(&results)?)
+        .with_context(|| format!("cannot write {}", added_results.display()))?;
+
+    let grades_path = out.join(format!("grades/{}.csv", condition.directory()));
+    let text =
+        std::fs::read_to_string(&grades_path).with_context(|| format!("cannot read {}", grades_path.display()))?;
+    let mut rows = parse_grades(&text, condition, &grades_path.display().to_string())?.rows;
+    let added: Vec<_> = rows
+        .iter()
+        .filter(|row| row.model == "qwen3")
+        .map(|row| GradeRow { model: ADDED_MODEL.to_owned(), ..row.clone() })
+        .collect();
+    if added.is_empty() {
+        bail!("{} has no qwen3 rows to copy", grades_path.display());
+    }
+    rows.extend(added);
+    std::fs::write(&grades_path, grades_to_csv(&rows))
+        .with_context(|| format!("cannot write {}", grades_path.display()))?;
+    std::fs::write(out.join(CONFIG_FILE_NAME), ADDED_MODEL_CONFIG).context("cannot write the configuration")?;
+    Ok(out.to_path_buf())
 }
 
 /// The `left-behind` binary (built here if needed), for browser tests that compare a page with a

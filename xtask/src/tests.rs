@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use left_behind_shared::parse_manifest;
+use left_behind_shared::{StudySettings, parse_manifest};
 use sha2::{Digest, Sha256};
 
 use crate::site::{SiteConfig, lay_out};
@@ -52,7 +52,12 @@ fn the_manifest_lists_every_data_file_with_its_size_and_sha256() {
     let site = out.path().join("site");
     lay_out(
         dist.path(),
-        &SiteConfig { data: Some(data.path().to_path_buf()), out: site.clone(), base: "left-behind".to_owned() },
+        &SiteConfig {
+            data: Some(data.path().to_path_buf()),
+            out: site.clone(),
+            base: "left-behind".to_owned(),
+            settings: StudySettings::study(),
+        },
     )
     .unwrap();
 
@@ -117,10 +122,19 @@ fn a_site_without_data_has_an_empty_manifest_and_a_rebuild_clears_the_old_one() 
     let site = out.path().join("site");
     lay_out(
         dist.path(),
-        &SiteConfig { data: Some(data.path().to_path_buf()), out: site.clone(), base: "/".to_owned() },
+        &SiteConfig {
+            data: Some(data.path().to_path_buf()),
+            out: site.clone(),
+            base: "/".to_owned(),
+            settings: StudySettings::study(),
+        },
     )
     .unwrap();
-    lay_out(dist.path(), &SiteConfig { data: None, out: site.clone(), base: "/".to_owned() }).unwrap();
+    lay_out(
+        dist.path(),
+        &SiteConfig { data: None, out: site.clone(), base: "/".to_owned(), settings: StudySettings::study() },
+    )
+    .unwrap();
     let manifest =
         parse_manifest(&std::fs::read_to_string(site.join("data/manifest.json")).unwrap(), "manifest.json").unwrap();
     assert!(manifest.files.is_empty());
@@ -132,8 +146,16 @@ fn an_app_without_the_relative_base_is_refused() {
     let dist = tempfile::tempdir().unwrap();
     write(dist.path(), "index.html", b"<html><head></head></html>");
     let out = tempfile::tempdir().unwrap();
-    let error = lay_out(dist.path(), &SiteConfig { data: None, out: out.path().join("site"), base: "/".to_owned() })
-        .unwrap_err();
+    let error = lay_out(
+        dist.path(),
+        &SiteConfig {
+            data: None,
+            out: out.path().join("site"),
+            base: "/".to_owned(),
+            settings: StudySettings::study(),
+        },
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("has no <base href=\"./\" />"), "{error}");
 }
 

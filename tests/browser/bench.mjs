@@ -28,8 +28,9 @@ const NETWORKS = {
 const READY = {
   // Tables 1 and 2, the other two report tables, the heatmap and Figure 1 in the DOM.
   overview: `document.querySelectorAll('table.report-table').length >= 4 && document.querySelector('table.heatmap') && document.querySelector('[data-testid="figure1"] svg')`,
-  // The response's text and the judge's notes.
-  response: `document.querySelector('[data-testid="response-detail"] .markdown') && document.querySelector('[data-testid="judge-notes"]')`,
+  // The response's text and the judge's verdict: its notes, or (blind review, the default) the switch
+  // that shows them once the reader has reviewed.
+  response: `document.querySelector('[data-testid="response-detail"] .markdown') && (document.querySelector('[data-testid="judge-notes"]') || document.querySelector('[data-testid="show-judge"]'))`,
   // The first page of rows and the filter form.
   list: `document.querySelectorAll('[data-testid="response-list"] tbody tr').length > 0 && document.querySelector('form.filters input[type="checkbox"]')`,
 };

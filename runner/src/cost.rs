@@ -217,7 +217,8 @@ fn thousands(value: u64) -> String {
     text
 }
 
-fn columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
+/// Left-aligned columns, two spaces apart, widths in characters (the cost tables and `run --list`).
+pub(crate) fn columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
     let mut widths = header.clone().map(|cell| cell.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -303,7 +303,7 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
         })
         .collect();
     let header = ["name", "provider", "model id", "category", "base URL", "key"].map(str::to_owned);
-    text.push_str(&render_columns(&header, &rows));
+    text.push_str(&crate::cost::columns(&header, &rows));
     text.push_str(&format!("\nconditions ({}):\n", conditions.len()));
     for condition in &conditions {
         let prompt = match &settings.condition(*condition).system_prompt {
@@ -346,24 +346,6 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
     }
     print!("{text}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Left-aligned columns, two spaces apart, widths in characters.
-fn render_columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
-    let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    for row in std::iter::once(header).chain(rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-        text.push_str("  ");
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
-    }
-    text
 }
 
 /// The cost estimate of the plan's pending calls, per model: prompts from the questions and system

@@ -1,5 +1,5 @@
 //! Reading the study's files into our types and writing them back gives the same bytes: nothing is
-//! lost, renamed or reformatted.
+//! lost, renamed or reformatted; and the system prompts `run` sends are the ones the study recorded.
 
 use left_behind_e2e::study_dataset_or_skip;
 use left_behind_shared::{
@@ -22,6 +22,29 @@ fn results_files_round_trip_byte_for_byte() {
         }
     }
     assert_eq!(files, 40);
+}
+
+#[test]
+fn system_prompts_are_the_studys_byte_for_byte() {
+    let Some(dataset) = study_dataset_or_skip("system_prompts_are_the_studys_byte_for_byte") else { return };
+    for condition in Condition::ALL {
+        let directory = dataset.join("results").join(condition.directory());
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let results = parse_results(&text, &path.display().to_string()).unwrap();
+            assert_eq!(
+                results.system_prompt_used.as_deref(),
+                condition.system_prompt(),
+                "{} records a different system prompt",
+                path.display()
+            );
+            assert_eq!(results.condition_description, condition.description());
+            checked += 1;
+        }
+        assert!(checked > 0, "no results files in {}", directory.display());
+    }
 }
 
 #[test]

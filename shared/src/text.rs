@@ -7,8 +7,10 @@ pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
 
-/// The first `max` characters of `text` and an ellipsis, or the whole text when it is not longer. The
-/// space before the cut is dropped (`"two words"`, 4 -> `"two…"`).
+/// The first `max` characters of `text` and an ellipsis (`…`), or the whole text when it is not longer.
+/// Characters are Unicode scalar values, so a Kazakh or Mongolian letter is never split; the space
+/// before the cut is dropped (`"two words"`, 4 -> `"two…"`). The one truncation of text shown to
+/// people: table cells, labels, and servers' messages quoted in errors (redacted before they are cut).
 pub fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((index, _)) => format!("{}…", text[..index].trim_end()),
@@ -30,15 +32,6 @@ pub fn pad(value: &str, width: usize, alignment: Alignment) -> String {
     match alignment {
         Alignment::Left => format!("{value}{fill}"),
         Alignment::Right => format!("{fill}{value}"),
-    }
-}
-
-/// `text` cut to at most `max_chars` characters, with `ellipsis` after it when it was cut (the text
-/// before the cut is kept as it is: a server's message quoted in an error).
-pub fn shorten_chars(text: &str, max_chars: usize, ellipsis: &str) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}{ellipsis}", &text[..end]),
-        None => text.to_owned(),
     }
 }
 

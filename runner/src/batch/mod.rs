@@ -21,6 +21,8 @@ pub mod openai;
 pub mod record;
 pub mod xai;
 
+use left_behind_shared::truncate;
+
 use crate::config::ModelEntry;
 use crate::providers::http::Endpoint;
 use crate::providers::{Completion, CompletionRequest, ProviderError, ProviderKind};
@@ -250,7 +252,7 @@ pub fn split(items: Vec<BatchItem>, limits: BatchLimits, size: impl Fn(&BatchIte
 /// The one JSON value of a JSONL line, or what is wrong with it.
 pub(crate) fn parse_line<T: serde::de::DeserializeOwned>(line: &str, number: usize) -> Result<T, ProviderError> {
     serde_json::from_str(line).map_err(|error| {
-        ProviderError::Malformed(format!("results line {number}: {error} (the line begins {:?})", begin(line)))
+        ProviderError::Malformed(format!("results line {number}: {error} (the line begins {:?})", truncate(line, 120)))
     })
 }
 
@@ -264,8 +266,4 @@ pub(crate) fn jsonl_lines(bytes: &[u8]) -> Result<Vec<(usize, &str)>, ProviderEr
         .map(|(index, line)| (index + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty())
         .collect())
-}
-
-fn begin(text: &str) -> String {
-    text.chars().take(120).collect()
 }

@@ -19,6 +19,7 @@
 
 use std::time::Duration;
 
+use left_behind_shared::truncate;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
@@ -135,17 +136,13 @@ fn item_result(batch_id: &str, result: &Value) -> ItemResult {
         .as_str()
         .or_else(|| error["message"].as_str())
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("no completion in the result: {}", shorten(&result.to_string())));
+        .unwrap_or_else(|| format!("no completion in the result: {}", truncate(&result.to_string(), 200)));
     ItemResult::Failed(ProviderError::InBatch {
         batch_id: batch_id.to_owned(),
         status: None,
         code: error["code"].as_str().map(str::to_owned),
         message,
     })
-}
-
-fn shorten(text: &str) -> String {
-    text.chars().take(200).collect()
 }
 
 pub(crate) async fn cancel(endpoint: &Endpoint, batch_id: &str) -> Result<(), ProviderError> {

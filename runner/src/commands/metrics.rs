@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
     Cell, Condition, LanguageAuditEntry, ModelRegistry, ResponseMetrics, Table, compute_metrics, detector_agreement,
-    detector_agreement_table, language_audit, metrics_tables, metrics_to_csv, render_csv, render_text, shorten_chars,
+    detector_agreement_table, language_audit, metrics_tables, metrics_to_csv, render_csv, render_text, truncate,
 };
 use serde_json::json;
 
@@ -179,7 +179,7 @@ fn render_audit(
 /// The disagreements as a table; `notes_width` cuts long notes (in characters).
 fn audit_table(audit: &[LanguageAuditEntry], notes_width: Option<usize>) -> Table {
     let cut = |notes: &str| match notes_width {
-        Some(width) => shorten_chars(notes, width, "…"),
+        Some(width) => truncate(notes, width),
         None => notes.to_owned(),
     };
     let rows = audit

@@ -219,9 +219,9 @@ fn redact(key: Option<&Secret>, text: &str) -> String {
     }
 }
 
-/// At most [`MESSAGE_CHARS`] characters (not bytes: messages may be Kazakh or Mongolian).
+/// At most [`MESSAGE_CHARS`] characters and an ellipsis (not bytes: messages may be Kazakh or Mongolian).
 fn shorten(text: &str) -> String {
-    left_behind_shared::shorten_chars(text, MESSAGE_CHARS, "...")
+    left_behind_shared::truncate(text, MESSAGE_CHARS)
 }
 
 /// `retry-after-ms` (OpenAI) or `retry-after` in seconds or as an HTTP date.

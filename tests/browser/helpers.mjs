@@ -11,6 +11,7 @@ export const bases = {
   study: process.env.STUDY_BASE ?? '/left-behind/',
   planted: process.env.PLANTED_BASE ?? '/planted/',
   empty: process.env.EMPTY_BASE ?? '/empty/',
+  configured: process.env.CONFIGURED_BASE ?? '/configured/',
 };
 const artifacts = process.env.ARTIFACTS_DIR ?? join(process.cwd(), 'artifacts');
 
@@ -45,7 +46,7 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
-/** The URL of `route` (`/responses?model=qwen3`) in `site` (`study`, `planted`, `empty`). */
+/** The URL of `route` (`/responses?model=qwen3`) in `site` (`study`, `planted`, `empty`, `configured`). */
 export function url(site, route = '/') {
   return origin + bases[site].replace(/\/$/, '') + route;
 }

@@ -1,6 +1,7 @@
 //! Loading the dataset: fetch `data/manifest.json`, fetch every file it lists (all at once), and
-//! hand the bytes to `shared` (`assemble`, `validate`, `compute_report`, ...). A file that cannot be
-//! fetched becomes a [`Problem`] naming it, like a file that cannot be parsed: the rest still loads.
+//! open the study with `shared` (`open_study` with the manifest's settings, as the runner does with
+//! `left-behind.toml`; then `compute_report`, ...). A file that cannot be fetched becomes a
+//! [`Problem`] naming it, like a file that cannot be parsed: the rest still loads.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -8,9 +9,9 @@ use std::sync::OnceLock;
 use futures::future::join_all;
 use gloo_net::http::Request;
 use left_behind_shared::{
-    DataFile, LoadedDataset, MANIFEST_PATH, ModelRegistry, Problem, ReferenceAnswers, ResponseEntry, SiteManifest,
-    StudyReport, Table, assemble, compute_report, figure1_svg, headline_lines, index_responses, parse_manifest,
-    report_tables, validate,
+    DataFile, FIGURE1_SIZE, MANIFEST_PATH, OpenedStudy, Problem, ReferenceAnswers, ReportTables, ResponseEntry,
+    SiteManifest, StudyFiles, StudyReport, compute_report, figure1_svg, headline_lines, index_responses, open_study,
+    parse_manifest,
 };
 
 use crate::timing;
@@ -18,17 +19,14 @@ use crate::timing;
 /// Where the dataset lies, relative to the site's base URL.
 const DATA_DIR: &str = "data/";
 
-/// Figure 1's size in pixels (the report's size).
-pub const FIGURE_SIZE: (u32, u32) = (860, 560);
-
 /// Everything the pages show, computed once after loading.
 pub struct SiteData {
-    pub loaded: LoadedDataset,
-    pub registry: ModelRegistry,
+    /// The dataset, the registry and judge from the manifest, and every problem (fetching included).
+    pub study: OpenedStudy,
     /// `None` without grades.
     pub report: Option<StudyReport>,
-    /// The report's four tables, as `left-behind report` renders them.
-    pub tables: Vec<Table>,
+    /// The report's four tables, as `left-behind report` renders them (`None` without grades).
+    pub tables: Option<ReportTables>,
     pub headline: Vec<String>,
     /// Figure 1 as SVG, or why it could not be drawn.
     pub figure: Option<Result<String, String>>,
@@ -42,7 +40,7 @@ pub struct SiteData {
 
 impl SiteData {
     pub fn is_empty(&self) -> bool {
-        self.loaded.dataset.is_empty()
+        self.study.is_empty()
     }
 
     /// Every response joined with its grade, in list order. Built when first asked for (detecting the
@@ -51,7 +49,7 @@ impl SiteData {
     pub fn entries(&self) -> &[ResponseEntry] {
         self.entries.get_or_init(|| {
             timing::mark("lb:index-start");
-            let entries = index_responses(&self.loaded.dataset, &self.registry);
+            let entries = index_responses(&self.study.dataset, &self.study.registry);
             timing::mark("lb:index-end");
             timing::measure("lb:index", "lb:index-start", "lb:index-end");
             entries
@@ -59,7 +57,7 @@ impl SiteData {
     }
 }
 
-/// Fetches and prepares the dataset. Never fails: what goes wrong is in `loaded.problems`.
+/// Fetches and prepares the dataset. Never fails: what goes wrong is in `study.problems`.
 pub async fn load() -> SiteData {
     timing::mark("lb:fetch-start");
     let mut problems = Vec::new();
@@ -79,7 +77,7 @@ pub async fn load() -> SiteData {
     };
     let fetches = manifest.files.iter().map(|file| async move {
         // The hash in the query makes the URL change when the content does: no stale cached copy.
-        let url = format!("{DATA_DIR}{}?v={}", file.path, &file.sha256[..file.sha256.len().min(16)]);
+        let url = format!("{DATA_DIR}{}?v={}", file.path, file.version_tag());
         (file, fetch_bytes(&url).await)
     });
     let mut files = Vec::new();
@@ -101,30 +99,24 @@ pub async fn load() -> SiteData {
     timing::mark("lb:fetch-end");
     timing::measure("lb:fetch", "lb:fetch-start", "lb:fetch-end");
 
-    let mut loaded = assemble(&files);
-    drop(files);
-    loaded.problems.splice(0..0, problems);
+    let study = open_study(&StudyFiles { files, unreadable: problems }, &manifest.study);
+    // Parsing and the cross-file checks (the checks are ~15% of it).
     timing::mark("lb:parse-end");
     timing::measure("lb:parse", "lb:fetch-end", "lb:parse-end");
-
-    let registry = ModelRegistry::study();
-    loaded.problems.extend(validate(&loaded.dataset, &registry));
-    timing::mark("lb:validate-end");
-    timing::measure("lb:validate", "lb:parse-end", "lb:validate-end");
-    let dataset = &loaded.dataset;
-    let report = (!dataset.grades.is_empty()).then(|| compute_report(&dataset.grades, &registry));
-    let tables = report.as_ref().map(|report| report_tables(report, &registry)).unwrap_or_default();
+    let dataset = &study.dataset;
+    let registry = &study.registry;
+    let report = (!dataset.grades.is_empty()).then(|| compute_report(&dataset.grades, registry));
+    let tables = report.as_ref().map(|report| ReportTables::new(report, registry));
     let headline = report.as_ref().map(headline_lines).unwrap_or_default();
     let figure = report
         .as_ref()
-        .map(|report| figure1_svg(report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string()));
+        .map(|report| figure1_svg(report, FIGURE1_SIZE.width, FIGURE1_SIZE.height).map_err(|error| error.to_string()));
     let references = dataset.reference_answers();
     timing::mark("lb:compute-end");
     timing::measure("lb:compute", "lb:parse-end", "lb:compute-end");
     SiteData {
         manifest_files: manifest.files.len(),
-        loaded,
-        registry,
+        study,
         report,
         tables,
         headline,

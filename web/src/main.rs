@@ -7,6 +7,7 @@ mod components;
 mod data;
 mod markdown;
 mod pages;
+mod site;
 mod timing;
 
 fn main() {

@@ -21,7 +21,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let work = root.join("target/bench");
     let study = test::study_dataset(root, &root.join("target/browser-tests"))?;
     let out = work.join("site");
-    lay_out(&dist, &SiteConfig { data: Some(study), out: out.clone(), base: "/".to_owned() })?;
+    let settings = site::study_settings(None, Some(&study))?;
+    lay_out(&dist, &SiteConfig { data: Some(study), out: out.clone(), base: "/".to_owned(), settings })?;
 
     let wasm = std::fs::read_dir(&dist)?
         .filter_map(Result::ok)

@@ -50,6 +50,10 @@ struct SiteArgs {
     /// where `left-behind fetch` puts it.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// The configuration whose models the site names and groups, as `left-behind report --config`.
+    /// Default: `left-behind.toml` in the dataset directory, if there is one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Where to write the site. Default: target/site.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -96,7 +100,8 @@ fn try_main() -> anyhow::Result<()> {
         Command::Site(args) => {
             let data = args.data.unwrap_or_else(|| root.clone());
             let out = args.out.unwrap_or_else(|| root.join("target/site"));
-            site::build(&root, &site::SiteConfig { data: Some(data), out, base: args.base })
+            let settings = site::study_settings(args.config.as_deref(), Some(&data))?;
+            site::build(&root, &site::SiteConfig { data: Some(data), out, base: args.base, settings })
         }
         Command::Serve(args) => {
             let dir = args.dir.unwrap_or_else(|| root.join("target/site"));
@@ -128,9 +133,10 @@ fn demo(root: &std::path::Path, options: ServeOptions) -> anyhow::Result<()> {
         workspace::run(&mut fetch)?;
     }
     let out = root.join("target/site");
+    let settings = site::study_settings(None, Some(root))?;
     site::build(
         root,
-        &site::SiteConfig { data: Some(root.to_path_buf()), out: out.clone(), base: options.base.clone() },
+        &site::SiteConfig { data: Some(root.to_path_buf()), out: out.clone(), base: options.base.clone(), settings },
     )?;
     serve::serve_forever(&[serve::Mount::new(&options.base, out)], options.port)
 }

@@ -3,12 +3,17 @@
 //!
 //! The wasm build does not depend on the dataset or the base path, so it is built once into
 //! target/web/dist and copied into each site; only `<base href>` in index.html is set per site.
+//!
+//! The manifest also carries the study's settings (the model registry and the judge), resolved from
+//! the configuration exactly as `left-behind report` resolves it (`--config FILE`, else
+//! `left-behind.toml` in the dataset directory, else the study's own), with the runner's own parser:
+//! a model the configuration adds is named and grouped on the site as in the report.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use left_behind_shared::{DataFileKind, MANIFEST_PATH, ManifestFile, SiteManifest, classify_path};
+use left_behind_shared::{DataFileKind, MANIFEST_PATH, ManifestFile, SiteManifest, StudySettings, classify_path};
 use sha2::{Digest, Sha256};
 
 use crate::setup::{self, WasmRoute};
@@ -22,6 +27,20 @@ pub struct SiteConfig {
     pub out: PathBuf,
     /// The URL path the site is served under (`/`, `/left-behind/`).
     pub base: String,
+    /// The registry and judge the explorer opens the study with (see [`study_settings`]).
+    pub settings: StudySettings,
+}
+
+/// The study's settings for a site over `data`, found as the CLI finds its configuration: `config` if
+/// given (it must exist), else `left-behind.toml` in `data`, else the study's own.
+pub fn study_settings(config: Option<&Path>, data: Option<&Path>) -> anyhow::Result<StudySettings> {
+    match (config, data) {
+        (None, None) => Ok(StudySettings::study()),
+        (config, data) => {
+            let data = data.unwrap_or(Path::new("."));
+            Ok(left_behind_runner::config::load(config, data)?.study_settings())
+        }
+    }
 }
 
 /// The `<base>` element trunk writes (the app is built with the relative public URL `./`).
@@ -108,7 +127,7 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
 
     let data_out = out.join("data");
     std::fs::create_dir_all(&data_out).with_context(|| format!("cannot create {}", data_out.display()))?;
-    let mut manifest = SiteManifest::default();
+    let mut manifest = SiteManifest { files: Vec::new(), study: config.settings.clone() };
     if let Some(data) = &config.data {
         for path in workspace::dataset_files(data)? {
             if classify_path(&path) == DataFileKind::Other {
@@ -129,4 +148,37 @@ pub fn lay_out(dist: &Path, config: &SiteConfig) -> anyhow::Result<()> {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use left_behind_shared::ModelCategory;
+
+    use super::*;
+
+    #[test]
+    fn the_settings_come_from_the_config_flag_else_the_dataset_directory_else_the_study() {
+        let dir = std::env::temp_dir().join(format!("xtask-site-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(study_settings(None, Some(&dir)).unwrap(), StudySettings::study());
+        assert_eq!(study_settings(None, None).unwrap(), StudySettings::study());
+
+        let model = |category: &str| {
+            format!(
+                "[models.my_model]\nprovider = \"openai-compatible\"\nbase_url = \"http://127.0.0.1:1/v1\"\n\
+                 model_id = \"m\"\ndisplay_name = \"My Model\"\ncategory = \"{category}\"\n"
+            )
+        };
+        std::fs::write(dir.join("left-behind.toml"), model("bilingual")).unwrap();
+        let found = study_settings(None, Some(&dir)).unwrap();
+        assert_eq!(found.registry.category_of("my_model"), ModelCategory::Bilingual);
+        assert_eq!(found.registry.display_name("my_model"), "My Model");
+
+        let explicit = dir.join("other.toml");
+        std::fs::write(&explicit, model("multilingual")).unwrap();
+        let given = study_settings(Some(&explicit), Some(&dir)).unwrap();
+        assert_eq!(given.registry.category_of("my_model"), ModelCategory::Multilingual, "--config wins");
+        assert!(study_settings(Some(&dir.join("missing.toml")), Some(&dir)).is_err(), "a named file must exist");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -2,12 +2,15 @@
 //! order, stopping at the first failure: formatting, clippy with warnings denied (the runner also
 //! without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's
 //! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
-//! dataset, a planted dataset of hostile and malformed files, and no dataset at all.
+//! dataset, a planted dataset of hostile and malformed files, no dataset at all, and the study's
+//! dataset with one model added by its `left-behind.toml` (the site must group it as `report` does).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use left_behind_runner::config::CONFIG_FILE_NAME;
+use left_behind_shared::{Condition, GradeRow, grades_to_csv, parse_grades};
 
 use crate::serve::{Mount, Server};
 use crate::setup::CHROMIUM;
@@ -19,6 +22,19 @@ use crate::{setup, site, workspace};
 pub const STUDY_BASE: &str = "/left-behind/";
 pub const PLANTED_BASE: &str = "/planted/";
 pub const EMPTY_BASE: &str = "/empty/";
+pub const CONFIGURED_BASE: &str = "/configured/";
+
+/// The model the configured dataset adds: a copy of Qwen3's C1 answers and grades, under a name the
+/// study's registry does not know, made bilingual by the dataset's `left-behind.toml`.
+const ADDED_MODEL: &str = "my_local_qwen";
+const ADDED_MODEL_CONFIG: &str = r#"# Written by `cargo xtask test`: one model of the user's own, grouped as bilingual.
+[models.my_local_qwen]
+provider = "openai-compatible"
+base_url = "http://127.0.0.1:8000/v1"
+model_id = "Qwen/Qwen2.5-7B-Instruct"
+display_name = "My local Qwen"
+category = "bilingual"
+"#;
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
@@ -50,18 +66,25 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let dist = site::build_wasm(root)?;
     let work = root.join("target/browser-tests");
     let study = study_dataset(root, &work)?;
+    let configured = configured_dataset(&study, &work.join("configured-dataset"))?;
     let sites = [
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
         (PLANTED_BASE, Some(root.join("tests/browser/fixtures/planted")), work.join("site-planted")),
         (EMPTY_BASE, None, work.join("site-empty")),
+        (CONFIGURED_BASE, Some(configured.clone()), work.join("site-configured")),
     ];
     let mut mounts = Vec::new();
     for (base, data, out) in sites {
-        lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned() })?;
+        // Each site finds its configuration as `cargo xtask site` does (the dataset's left-behind.toml).
+        let settings = site::study_settings(None, data.as_deref())?;
+        lay_out(&dist, &SiteConfig { data, out: out.clone(), base: base.to_owned(), settings })?;
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
-    write_report_json(root, &study, &report)?;
+    write_report(root, &study, &["--format", "json"], &report)?;
+    // The configured dataset's tables as `report` prints them (CSV: the printed strings, one table each).
+    let configured_report = work.join("configured-report");
+    write_report(root, &configured, &["--format", "csv", "--out"], &configured_report)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -73,6 +96,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("STUDY_BASE", STUDY_BASE)
         .env("PLANTED_BASE", PLANTED_BASE)
         .env("EMPTY_BASE", EMPTY_BASE)
+        .env("CONFIGURED_BASE", CONFIGURED_BASE)
+        .env("CONFIGURED_REPORT_DIR", &configured_report)
+        .env("ADDED_MODEL", ADDED_MODEL)
         .env("REPORT_JSON", &report)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
@@ -102,16 +128,68 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     Ok(fetched)
 }
 
-/// `left-behind report --format json` over `data`: the numbers the site must show.
-fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
-    let output = Command::new(workspace::cargo())
-        .current_dir(root)
-        .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "json", "--data"])
-        .arg(data)
-        .output()
-        .context("cannot run left-behind report")?;
+/// `left-behind report ARGS... --data DATA`, its standard output written to `out` (or with `--out`
+/// last in `args`, its files written into the directory `out`).
+fn write_report(root: &Path, data: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
+    let writes_files = args.last() == Some(&"--out");
+    let mut command = Command::new(workspace::cargo());
+    command.current_dir(root).args(["run", "--quiet", "--package", "left-behind-runner", "--", "report"]).args(args);
+    if writes_files {
+        if out.exists() {
+            std::fs::remove_dir_all(out).with_context(|| format!("cannot clear {}", out.display()))?;
+        }
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        command.arg(out);
+    }
+    let output = command.arg("--data").arg(data).output().context("cannot run left-behind report")?;
     if !output.status.success() {
         bail!("left-behind report failed: {}", String::from_utf8_lossy(&output.stderr));
     }
+    if writes_files {
+        return Ok(());
+    }
     std::fs::write(out, &output.stdout).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// The study's dataset with [`ADDED_MODEL`] added in C1 (Qwen3's answers and grades under its name)
+/// and a `left-behind.toml` that makes it bilingual, written into `out` (rebuilt each time).
+pub fn configured_dataset(study: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    for path in workspace::dataset_files(study)? {
+        let target = out.join(&path);
+        std::fs::create_dir_all(target.parent().context("a data file is in a directory")?)?;
+        std::fs::copy(study.join(&path), &target)
+            .with_context(|| format!("cannot copy {} to {}", study.join(&path).display(), target.display()))?;
+    }
+    let condition = Condition::C1;
+    let results_path = out.join(format!("results/{}/qwen3.json", condition.directory()));
+    let mut results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&results_path).with_context(|| format!("cannot read {}", results_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", results_path.display()))?;
+    results["model"] = ADDED_MODEL.into();
+    results["model_id"] = "Qwen/Qwen2.5-7B-Instruct".into();
+    let added_results = out.join(format!("results/{}/{ADDED_MODEL}.json", condition.directory()));
+    std::fs::write(&added_results, serde_json::to_string_pretty(&results)?)
+        .with_context(|| format!("cannot write {}", added_results.display()))?;
+
+    let grades_path = out.join(format!("grades/{}.csv", condition.directory()));
+    let text =
+        std::fs::read_to_string(&grades_path).with_context(|| format!("cannot read {}", grades_path.display()))?;
+    let mut rows = parse_grades(&text, condition, &grades_path.display().to_string())?.rows;
+    let added: Vec<_> = rows
+        .iter()
+        .filter(|row| row.model == "qwen3")
+        .map(|row| GradeRow { model: ADDED_MODEL.to_owned(), ..row.clone() })
+        .collect();
+    if added.is_empty() {
+        bail!("{} has no qwen3 rows to copy", grades_path.display());
+    }
+    rows.extend(added);
+    std::fs::write(&grades_path, grades_to_csv(&rows))
+        .with_context(|| format!("cannot write {}", grades_path.display()))?;
+    std::fs::write(out.join(CONFIG_FILE_NAME), ADDED_MODEL_CONFIG).context("cannot write the configuration")?;
+    Ok(out.to_path_buf())
 }

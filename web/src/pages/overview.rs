@@ -1,10 +1,11 @@
 //! The overview: the headline numbers, Tables 1 and 2, Figure 1, the model x condition heatmap and the
 //! report's other two tables, all from `shared` (the numbers `left-behind report` prints).
 
+use left_behind_shared::{ReportTables, Table};
 use leptos::prelude::*;
 
-use crate::app::{href, use_site};
 use crate::components::{Heatmap, ReportTable};
+use crate::site::{href, use_site};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -17,11 +18,11 @@ pub fn OverviewPage() -> impl IntoView {
         }
         .into_any();
     };
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let response_count: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
-    let models = site.registry.sorted_names(dataset.grades.iter().map(|row| row.model.as_str())).len();
+    let models = site.study.registry.sorted_names(dataset.grades.iter().map(|row| row.model.as_str())).len();
     let headline = site.headline.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view();
-    let table = |id: &str| site.tables.iter().find(|table| table.id == id).cloned();
+    let table = |pick: fn(&ReportTables) -> &Table| site.tables.as_ref().map(|tables| pick(tables).clone());
     let figure = match site.figure.clone() {
         Some(Ok(svg)) => view! {
             <figure class="figure1" data-testid="figure1">
@@ -54,15 +55,15 @@ pub fn OverviewPage() -> impl IntoView {
             <h2 id="headline-heading">"Headline"</h2>
             <ul class="headline" data-testid="headline">{headline}</ul>
         </section>
-        {table("conditions").map(|table| view! { <ReportTable table /> })}
-        {table("model_categories").map(|table| view! { <ReportTable table /> })}
+        {table(|tables| &tables.conditions).map(|table| view! { <ReportTable table /> })}
+        {table(|tables| &tables.model_categories).map(|table| view! { <ReportTable table /> })}
         {figure}
         <section aria-labelledby="heatmap-heading">
             <h2 id="heatmap-heading">"Models by condition"</h2>
-            <Heatmap report=report.clone() registry=site.registry.clone() />
+            <Heatmap report=report.clone() registry=site.study.registry.clone() />
         </section>
-        {table("models").map(|table| view! { <ReportTable table /> })}
-        {table("question_categories").map(|table| view! { <ReportTable table /> })}
+        {table(|tables| &tables.models).map(|table| view! { <ReportTable table /> })}
+        {table(|tables| &tables.question_categories).map(|table| view! { <ReportTable table /> })}
     }
     .into_any()
 }

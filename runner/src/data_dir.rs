@@ -22,7 +22,8 @@ fn is_repository_root(dir: &Path) -> bool {
 }
 
 /// Every file of the dataset under `root`, as paths relative to it (forward slashes), sorted.
-/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*.
+/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*, and the other judges'
+/// grades/judges/*/*.
 pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
     for top in DATA_DIRECTORIES {
@@ -41,6 +42,18 @@ pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
                 for inner in read_dir_sorted(&path)? {
                     if !inner.path().is_dir() {
                         files.push(format!("{top}/{name}/{}", inner.file_name().to_string_lossy()));
+                    }
+                }
+            } else if top == "grades" && name == "judges" {
+                for judge in read_dir_sorted(&path)? {
+                    if !judge.path().is_dir() {
+                        continue;
+                    }
+                    let judge_name = judge.file_name().to_string_lossy().into_owned();
+                    for inner in read_dir_sorted(&judge.path())? {
+                        if !inner.path().is_dir() {
+                            files.push(format!("grades/judges/{judge_name}/{}", inner.file_name().to_string_lossy()));
+                        }
                     }
                 }
             }

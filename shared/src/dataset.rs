@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    AnswerSheet, Condition, GradeRow, Problem, Question, ReferenceAnswers, ResponseRecord, ResultsFile,
-    parse_answer_sheet, parse_grades, parse_questions, parse_results,
+    AnswerSheet, Condition, GradeRow, JudgeGrades, JudgeName, Problem, Question, ReferenceAnswers, ResponseRecord,
+    ResultsFile, parse_answer_sheet, parse_grades, parse_questions, parse_results,
 };
 
 /// The path of the questions file, relative to the dataset root.
@@ -22,8 +22,10 @@ pub enum DataFileKind {
     AnswerSheet,
     /// `results/<condition_dir>/<model>.json`
     Results { condition: Condition, model: String },
-    /// `grades/<condition_dir>.csv`
+    /// `grades/<condition_dir>.csv`: the study's judge's.
     Grades { condition: Condition },
+    /// `grades/judges/<judge>/<condition_dir>.csv`: another judge's.
+    JudgeGrades { judge: String, condition: Condition },
     /// A file under `results/` or `grades/` whose name does not match the layout.
     Misplaced { reason: String },
     /// Anything else (READMEs, the question list as text, audit logs): not part of the analysis.
@@ -43,6 +45,13 @@ pub fn classify_path(path: &str) -> DataFileKind {
         ["grades", name] if name.ends_with(".csv") => match Condition::from_directory(name.trim_end_matches(".csv")) {
             Some(condition) => DataFileKind::Grades { condition },
             None => DataFileKind::Misplaced { reason: unknown_condition(name.trim_end_matches(".csv")) },
+        },
+        ["grades", "judges", judge, name] if name.ends_with(".csv") => match JudgeName::new(judge) {
+            Err(error) => DataFileKind::Misplaced { reason: error.to_string() },
+            Ok(_) => match Condition::from_directory(name.trim_end_matches(".csv")) {
+                Some(condition) => DataFileKind::JudgeGrades { judge: (*judge).to_owned(), condition },
+                None => DataFileKind::Misplaced { reason: unknown_condition(name.trim_end_matches(".csv")) },
+            },
         },
         _ => DataFileKind::Other,
     }
@@ -72,6 +81,8 @@ pub struct Dataset {
     pub grades: Vec<GradeRow>,
     /// The conditions whose grades file loaded.
     pub graded_conditions: Vec<Condition>,
+    /// The other judges' grades (`grades/judges/<name>/`), by name.
+    pub judges: Vec<JudgeGrades>,
 }
 
 /// A dataset and everything found wrong while loading it.
@@ -87,6 +98,7 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
     let mut files: Vec<&DataFile> = files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut grades_by_condition: BTreeMap<Condition, Vec<GradeRow>> = BTreeMap::new();
+    let mut judges: BTreeMap<String, BTreeMap<Condition, Vec<GradeRow>>> = BTreeMap::new();
     for file in files {
         let kind = classify_path(&file.path);
         if kind == DataFileKind::Other {
@@ -141,6 +153,13 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
                 }
                 Err(error) => loaded.problems.push(error.into()),
             },
+            DataFileKind::JudgeGrades { judge, condition } => match parse_grades(text, condition, path) {
+                Ok(parsed) => {
+                    loaded.problems.extend(parsed.problems);
+                    judges.entry(judge).or_default().entry(condition).or_default().extend(parsed.rows);
+                }
+                Err(error) => loaded.problems.push(error.into()),
+            },
             DataFileKind::Misplaced { reason } => loaded.problems.push(Problem::warning(path, format!("ignored: {reason}"))),
             DataFileKind::Other => unreachable!("skipped above"),
         }
@@ -148,13 +167,21 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
     loaded.dataset.results.sort_by(|a, b| (a.condition, &a.model).cmp(&(b.condition, &b.model)));
     loaded.dataset.graded_conditions = grades_by_condition.keys().copied().collect();
     loaded.dataset.grades = grades_by_condition.into_values().flatten().collect();
+    loaded.dataset.judges = judges
+        .into_iter()
+        .map(|(name, by_condition)| JudgeGrades {
+            name,
+            graded_conditions: by_condition.keys().copied().collect(),
+            rows: by_condition.into_values().flatten().collect(),
+        })
+        .collect();
     loaded
 }
 
 impl Dataset {
     /// True when nothing at all was loaded.
     pub fn is_empty(&self) -> bool {
-        self.questions.is_empty() && self.results.is_empty() && self.grades.is_empty()
+        self.questions.is_empty() && self.results.is_empty() && self.grades.is_empty() && self.judges.is_empty()
     }
 
     pub fn question(&self, id: u32) -> Option<&Question> {

@@ -74,8 +74,19 @@ pub fn plan_grading<'a>(
     registry: &ModelRegistry,
     selection: &GradingSelection,
 ) -> GradingPlan<'a> {
+    plan_grading_against(dataset, &dataset.grades, registry, selection)
+}
+
+/// [`plan_grading`] against the grades `grades` already holds: another judge's
+/// (`grades/judges/<name>/`), whose grading is resumed from its own files.
+pub fn plan_grading_against<'a>(
+    dataset: &'a Dataset,
+    grades: &[GradeRow],
+    registry: &ModelRegistry,
+    selection: &GradingSelection,
+) -> GradingPlan<'a> {
     let existing: BTreeMap<(Condition, &str, u32), &GradeRow> =
-        dataset.grades.iter().map(|row| ((row.condition, row.model.as_str(), row.question_id), row)).collect();
+        grades.iter().map(|row| ((row.condition, row.model.as_str(), row.question_id), row)).collect();
     let mut files: Vec<_> =
         dataset.results.iter().filter(|results| selection.selects(results.condition, &results.model)).collect();
     files.sort_by(|a, b| (a.condition, registry.order_of(&a.model)).cmp(&(b.condition, registry.order_of(&b.model))));

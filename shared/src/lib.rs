@@ -12,6 +12,7 @@ mod grades;
 mod grading;
 mod json;
 mod judge;
+mod judges;
 mod langid;
 mod language;
 mod manifest;
@@ -21,6 +22,8 @@ mod question;
 mod registry;
 mod report;
 mod results;
+mod robustness;
+mod self_preference;
 mod study;
 mod tables;
 mod text;
@@ -40,11 +43,15 @@ pub use grades::{
 };
 pub use grading::{
     GradingPlan, GradingSelection, GradingTask, JudgeAttempt, JudgmentRecord, grade_row, grades_this_answer,
-    judgments_path, merge_grade_rows, parse_judgments, plan_grading,
+    judgments_path, merge_grade_rows, parse_judgments, plan_grading, plan_grading_against,
 };
 pub use judge::{
     JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,
     parse_judge_output, response_length,
+};
+pub use judges::{
+    GradedBy, JUDGES_DIRECTORY, JudgeGrades, JudgeName, JudgeNameError, PANEL, Panel, STUDY_JUDGE, Verdict,
+    judge_grades_path, judge_judgments_path, panel, panel_grade, verdicts,
 };
 pub use langid::{
     DetectedLanguage, KYRGYZ_FORMS_THRESHOLD, LanguageEvidence, LanguageGuess, identify_language, language_evidence,
@@ -65,6 +72,13 @@ pub use report::{
     compute_report, summarize_condition, summarize_rows,
 };
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
+pub use robustness::{
+    ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
+    robustness_table,
+};
+pub use self_preference::{
+    JudgeRows, NotMeasured, PairedDifference, PairedScore, SelfPreference, self_preference, self_preference_table,
+};
 pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use tables::{
     Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,

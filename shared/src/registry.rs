@@ -61,6 +61,10 @@ pub struct ModelInfo {
     /// For routers (the Hugging Face router), the upstream provider the study pinned, if any.
     pub provider_route: Option<String>,
     pub category: ModelCategory,
+    /// Who made the model (`anthropic`, `openai`, `google`, `xai`, `deepseek`, `meta`, `qwen`,
+    /// `cohere` in the study), to see whether a judge favours its own family's answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 impl ModelInfo {
@@ -68,9 +72,9 @@ impl ModelInfo {
         name: &str,
         display_name: &str,
         api_model_id: &str,
-        provider: &str,
-        provider_route: Option<&str>,
+        (provider, provider_route): (&str, Option<&str>),
         category: ModelCategory,
+        family: &str,
     ) -> ModelInfo {
         ModelInfo {
             name: name.to_owned(),
@@ -79,6 +83,7 @@ impl ModelInfo {
             provider: provider.to_owned(),
             provider_route: provider_route.map(str::to_owned),
             category,
+            family: Some(family.to_owned()),
         }
     }
 }
@@ -94,41 +99,55 @@ impl ModelRegistry {
     pub fn study() -> ModelRegistry {
         use ModelCategory::*;
         let models = vec![
-            ModelInfo::study("claude_opus_4.5", "Claude Opus 4.5", "claude-opus-4-5", "anthropic", None, EnglishFirst),
-            ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", "openai", None, EnglishFirst),
-            ModelInfo::study("gemini_3_pro", "Gemini 3 Pro", "gemini-3-pro-preview", "google", None, EnglishFirst),
-            ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", "xai", None, EnglishFirst),
+            ModelInfo::study(
+                "claude_opus_4.5",
+                "Claude Opus 4.5",
+                "claude-opus-4-5",
+                ("anthropic", None),
+                EnglishFirst,
+                "anthropic",
+            ),
+            ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", ("openai", None), EnglishFirst, "openai"),
+            ModelInfo::study(
+                "gemini_3_pro",
+                "Gemini 3 Pro",
+                "gemini-3-pro-preview",
+                ("google", None),
+                EnglishFirst,
+                "google",
+            ),
+            ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", ("xai", None), EnglishFirst, "xai"),
             ModelInfo::study(
                 "deepseek_v3.2",
                 "DeepSeek V3.2",
                 "deepseek-ai/DeepSeek-V3.2",
-                "huggingface",
-                None,
+                ("huggingface", None),
                 Bilingual,
+                "deepseek",
             ),
             ModelInfo::study(
                 "llama_4_maverick",
                 "Llama 4 Maverick",
                 "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
-                "huggingface",
-                None,
+                ("huggingface", None),
                 EnglishFirst,
+                "meta",
             ),
             ModelInfo::study(
                 "qwen3",
                 "Qwen3 235B",
                 "Qwen/Qwen3-235B-A22B-Instruct-2507",
-                "huggingface",
-                Some("together"),
+                ("huggingface", Some("together")),
                 Bilingual,
+                "qwen",
             ),
             ModelInfo::study(
                 "aya_expanse",
                 "Aya Expanse 32B",
                 "CohereLabs/aya-expanse-32b",
-                "huggingface",
-                None,
+                ("huggingface", None),
                 Multilingual,
+                "cohere",
             ),
         ];
         ModelRegistry { models }
@@ -141,6 +160,11 @@ impl ModelRegistry {
     /// The category of `name`; a model the registry does not know is [`ModelCategory::Unassigned`].
     pub fn category_of(&self, name: &str) -> ModelCategory {
         self.get(name).map_or(ModelCategory::Unassigned, |model| model.category)
+    }
+
+    /// The family of `name`, if the registry knows it.
+    pub fn family_of(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|model| model.family.as_deref())
     }
 
     /// How to show `name`: the registered display name, else the name itself.

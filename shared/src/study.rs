@@ -37,12 +37,13 @@ impl Default for StudySettings {
 /// The study's judge as the registry describes models (the runner's built-in judge entry).
 pub fn study_judge() -> ModelInfo {
     ModelInfo {
-        name: "claude_sonnet_4.5".to_owned(),
+        name: crate::STUDY_JUDGE.to_owned(),
         display_name: "Claude Sonnet 4.5 (judge)".to_owned(),
         api_model_id: "claude-sonnet-4-5-20250929".to_owned(),
         provider: "anthropic".to_owned(),
         provider_route: None,
         category: ModelCategory::Unassigned,
+        family: Some("anthropic".to_owned()),
     }
 }
 

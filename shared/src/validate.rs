@@ -13,7 +13,12 @@ pub fn validate(dataset: &Dataset, registry: &ModelRegistry) -> Vec<Problem> {
     check_questions(dataset, &mut problems);
     check_answer_sheet(dataset, &mut problems);
     check_results(dataset, registry, &mut problems);
-    check_grades(dataset, &mut problems);
+    check_grades(dataset, &dataset.grades, &dataset.graded_conditions, &grades_path, &mut problems);
+    // Every other judge's grades are checked as the study's are, each against its own files.
+    for judge in &dataset.judges {
+        let path = |condition: Condition| judge.grades_path(condition);
+        check_grades(dataset, &judge.rows, &judge.graded_conditions, &path, &mut problems);
+    }
     problems
 }
 
@@ -167,12 +172,19 @@ fn check_results(dataset: &Dataset, registry: &ModelRegistry, problems: &mut Vec
     }
 }
 
-fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
+/// The checks of one judge's grades (`rows` from the files `grades_path` names).
+fn check_grades(
+    dataset: &Dataset,
+    rows: &[crate::GradeRow],
+    graded_conditions: &[Condition],
+    grades_path: &dyn Fn(Condition) -> String,
+    problems: &mut Vec<Problem>,
+) {
     // (condition, model, question) -> line of the first grade row.
     let mut graded: BTreeMap<(Condition, &str, u32), u64> = BTreeMap::new();
     let question_ids: BTreeSet<u32> = dataset.questions.iter().map(|question| question.id).collect();
     let mut failed_by_condition: BTreeMap<Condition, usize> = BTreeMap::new();
-    for row in &dataset.grades {
+    for row in rows {
         let file = grades_path(row.condition);
         if row.is_failed() {
             *failed_by_condition.entry(row.condition).or_default() += 1;
@@ -207,7 +219,7 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
         }
     }
     let mut models_without_results: BTreeSet<(Condition, &str)> = BTreeSet::new();
-    for row in &dataset.grades {
+    for row in rows {
         if dataset.results_file(row.condition, &row.model).is_none() {
             models_without_results.insert((row.condition, row.model.as_str()));
         }
@@ -225,7 +237,7 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
         ));
     }
     for results in &dataset.results {
-        if !dataset.graded_conditions.contains(&results.condition) {
+        if !graded_conditions.contains(&results.condition) {
             continue;
         }
         let ungraded: Vec<u32> = results
@@ -248,7 +260,7 @@ fn check_grades(dataset: &Dataset, problems: &mut Vec<Problem>) {
             ));
         }
     }
-    for condition in &dataset.graded_conditions {
+    for condition in graded_conditions {
         if !dataset.results.iter().any(|results| results.condition == *condition) {
             problems.push(Problem::warning(
                 grades_path(*condition),

@@ -1,18 +1,19 @@
-//! `left-behind grade`: its arguments, the judge and the responses they select, and what it prints
-//! (`--dry-run`, the summary). The judgments themselves are [`crate::grade`]'s.
+//! `left-behind grade`: its arguments, the judges and the responses they select, and what it prints
+//! (`--dry-run`, the summary). The judgments themselves are [`crate::grade`]'s. The default judge
+//! writes `grades/*.csv`; any other judge (`--judge NAME`, several at once) `grades/judges/NAME/`.
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Args;
 use left_behind_shared::{
-    Condition, Dataset, GradingPlan, GradingSelection, grades_path, judge_system_prompt, plan_grading, plural,
+    Condition, Dataset, GradingPlan, GradingSelection, JudgeName, judge_system_prompt, plan_grading_against, plural,
 };
 
 use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_conditions};
 use crate::config::{ModelEntry, RunnerConfig};
 use crate::data_lock::{self, Work};
-use crate::grade::{JudgeSetup, make_judgments, run_errors_note};
+use crate::grade::{ChosenJudge, JudgeSetup, make_judgments, run_errors_note};
 use crate::model_client::resolve_keys;
 
 #[derive(Debug, Args)]
@@ -22,9 +23,11 @@ pub struct GradeArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The judge: any model of the configuration. Default: the built-in judge, claude_sonnet_4.5
-    /// (Anthropic claude-sonnet-4-5-20250929, the study's).
-    #[arg(long, value_name = "NAME")]
-    pub judge: Option<String>,
+    /// (Anthropic claude-sonnet-4-5-20250929, the study's), whose grades are grades/*.csv. Any other
+    /// judge's go to grades/judges/NAME/. Give it several times (or a comma-separated list) to grade
+    /// with several judges at once.
+    #[arg(long = "judge", value_name = "NAME", value_delimiter = ',')]
+    pub judges: Vec<String>,
     /// Only the responses of these models (names as in results/). Several may follow the flag, separated by spaces or commas.
     #[arg(long = "model", value_name = "NAME", value_delimiter = ',', num_args = 1..)]
     pub models: Vec<String>,
@@ -49,7 +52,7 @@ impl GradeArgs {
         models.dedup();
         Ok(GradeConfig {
             study: StudyPlace::from_args(self.data, self.config)?,
-            judge: self.judge,
+            judges: self.judges,
             selection: GradingSelection { conditions: sorted_conditions(self.conditions), models, force: self.force },
             dry_run: self.dry_run,
             show_progress: !self.no_progress,
@@ -61,8 +64,9 @@ impl GradeArgs {
 #[derive(Debug, Clone)]
 pub struct GradeConfig {
     pub study: StudyPlace,
-    /// `--judge`: a model of the configuration; `None` is the built-in judge.
-    pub judge: Option<String>,
+    /// `--judge`: models of the configuration, each grading every selected response; empty is the
+    /// built-in judge (the study's, or the configuration's change of it).
+    pub judges: Vec<String>,
     pub selection: GradingSelection,
     /// Count what needs grading; call nothing.
     pub dry_run: bool,
@@ -79,20 +83,28 @@ pub fn run(args: GradeArgs) -> anyhow::Result<ExitCode> {
 pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let settings = config.study.configuration()?;
     tracing::info!("configuration: {}", settings.source);
-    let judge = settings.judge(config.judge.as_deref())?.clone();
+    let judges = choose_judges(&settings, &config.judges)?;
     let registry = settings.registry();
     // Held until the grades are saved, from before the dataset (with its grades) is read.
     let _lock = if config.dry_run { None } else { data_lock::acquire_if_present(&config.study.data_dir, Work::Grade)? };
     let loaded = config.study.open_usable(&registry)?;
     let dataset = &loaded.dataset;
     check_selected_models(dataset, &config.selection)?;
-    let plan = plan_grading(dataset, &registry, &config.selection);
+    // Each judge resumes from its own grades.
+    let plans: Vec<GradingPlan<'_>> = judges
+        .iter()
+        .map(|judge| plan_grading_against(dataset, judge.existing_grades(dataset), &registry, &config.selection))
+        .collect();
     let keys = config.study.keys()?;
+    let entries: Vec<&ModelEntry> = judges.iter().map(|judge| judge.entry).collect();
     let resolved_keys =
-        resolve_keys(&[&judge], &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
+        resolve_keys(&entries, &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
+    let nothing = plans.iter().all(|plan| plan.tasks.is_empty());
     if config.dry_run {
-        print!("{}", describe_plan(&plan, &judge, &settings));
-        if !plan.tasks.is_empty() {
+        for (judge, plan) in judges.iter().zip(&plans) {
+            print!("{}", describe_plan(plan, judge, &settings));
+        }
+        if !nothing {
             if dataset.answer_sheet.is_none() {
                 println!("note: a real run would stop here: {}", no_answer_sheet(&config));
             }
@@ -102,21 +114,55 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if plan.tasks.is_empty() {
-        println!("{}", nothing_to_do(&plan));
+    if nothing {
+        for (judge, plan) in judges.iter().zip(&plans) {
+            let by = if judges.len() > 1 { format!("{}: ", judge.entry.name) } else { String::new() };
+            println!("{by}{}", nothing_to_do(plan));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let Some(sheet) = &dataset.answer_sheet else { bail!("{}", no_answer_sheet(&config)) };
     let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
-    let key = resolved_keys.remove(&judge.name).flatten();
+    // The study's prompt for every judge, so that their grades differ only by the judge.
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
-    let judge = JudgeSetup { entry: &judge, key, system_prompt };
-    let summary = make_judgments(&plan, dataset, &settings, judge, &config.study.data_dir, config.show_progress)?;
+    let setups: Vec<JudgeSetup<'_>> = judges
+        .iter()
+        .zip(&plans)
+        .map(|(judge, plan)| JudgeSetup {
+            judge,
+            key: resolved_keys.remove(&judge.entry.name).flatten(),
+            system_prompt: system_prompt.clone(),
+            plan,
+        })
+        .collect();
+    let summary = make_judgments(setups, dataset, &settings, &config.study.data_dir, config.show_progress)?;
     println!("{}", summary.describe());
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
     }
     Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The judges `--judge` names (each once, in the order given), or the default judge. A name that
+/// is not one directory name (a path separator, `..`, `panel`) or not a model of the configuration
+/// is refused before anything is read.
+pub fn choose_judges<'a>(settings: &'a RunnerConfig, names: &[String]) -> anyhow::Result<Vec<ChosenJudge<'a>>> {
+    if names.is_empty() {
+        return Ok(vec![ChosenJudge { entry: &settings.judge, directory: None }]);
+    }
+    let mut chosen: Vec<ChosenJudge<'a>> = Vec::new();
+    for name in names {
+        if chosen.iter().any(|judge| judge.entry.name == *name) {
+            continue;
+        }
+        let directory = if *name == settings.judge.name {
+            None
+        } else {
+            Some(JudgeName::new(name).with_context(|| format!("cannot grade with --judge {name:?}"))?)
+        };
+        chosen.push(ChosenJudge { entry: settings.judge(Some(name))?, directory });
+    }
+    Ok(chosen)
 }
 
 fn no_answer_sheet(config: &GradeConfig) -> String {
@@ -157,7 +203,8 @@ fn nothing_to_do(plan: &GradingPlan<'_>) -> String {
 
 /// The `--dry-run` report: the judge, one line per (grades file, model) with something to grade,
 /// then the totals.
-pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &RunnerConfig) -> String {
+pub fn describe_plan(plan: &GradingPlan<'_>, chosen: &ChosenJudge<'_>, settings: &RunnerConfig) -> String {
+    let judge = chosen.entry;
     let key = match &judge.api_key_env {
         Some(variable) => format!("key {variable}"),
         None => "no key".to_owned(),
@@ -172,7 +219,7 @@ pub fn describe_plan(plan: &GradingPlan<'_>, judge: &ModelEntry, settings: &Runn
         settings.source
     );
     let counts = plan.counts();
-    let files: Vec<String> = counts.iter().map(|((condition, _), _)| grades_path(*condition)).collect();
+    let files: Vec<String> = counts.iter().map(|((condition, _), _)| chosen.grades_path(*condition)).collect();
     let file_width = files.iter().map(|file| file.chars().count()).max().unwrap_or(0);
     let model_width = counts.iter().map(|((_, model), _)| model.chars().count()).max().unwrap_or(0);
     for (file, ((_, model), count)) in files.iter().zip(&counts) {

@@ -10,6 +10,7 @@ pub mod grade;
 pub mod metrics;
 pub mod models;
 pub mod report;
+pub mod report_judges;
 pub mod run;
 pub mod study;
 pub mod validate;

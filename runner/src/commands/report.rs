@@ -1,5 +1,7 @@
 //! `left-behind report`: the study's analysis (Tables 1 and 2, the model and question-category
-//! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX. All numbers come from `shared`.
+//! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX, under the study's judge, another judge
+//! (`--judge NAME`) or the panel (`--judge panel`); `--judges` compares them all
+//! ([`super::report_judges`]). All numbers come from `shared`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
-    StudyReport, Table, compute_report, figure1_svg, headline_lines, render_csv, render_latex, render_markdown,
-    render_text, report_tables,
+    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, compute_report, figure1_svg, headline_lines, panel,
+    render_csv, render_latex, render_markdown, render_text, report_tables,
 };
 use serde_json::json;
 
@@ -34,6 +36,15 @@ pub struct ReportArgs {
     /// Write the report and figure1.svg into this directory instead of printing the report.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Every table under this judge's grades (grades/judges/NAME/), or under the panel of all judges
+    /// with `panel` (per response and criterion, the median of the judges that graded it).
+    /// Default: the study's judge (grades/*.csv).
+    #[arg(long, value_name = "NAME", conflicts_with = "judges")]
+    pub judge: Option<String>,
+    /// The study's measures under every judge side by side, whether each conclusion holds under
+    /// all of them, and each judge's self-preference.
+    #[arg(long)]
+    pub judges: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -46,11 +57,21 @@ pub struct ReportConfig {
     pub format: ReportFormat,
     /// Write files here instead of printing.
     pub out: Option<PathBuf>,
+    /// `--judge`: another judge's name, or `panel`; `None` is the study's judge.
+    pub judge: Option<String>,
+    /// `--judges`: every judge side by side.
+    pub judges: bool,
 }
 
 impl ReportArgs {
     pub fn into_config(self) -> anyhow::Result<ReportConfig> {
-        Ok(ReportConfig { study: StudyPlace::from_args(self.data, self.config)?, format: self.format, out: self.out })
+        Ok(ReportConfig {
+            study: StudyPlace::from_args(self.data, self.config)?,
+            format: self.format,
+            out: self.out,
+            judge: self.judge,
+            judges: self.judges,
+        })
     }
 }
 
@@ -62,18 +83,26 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
-    let registry = config.study.configuration()?.registry();
+    let settings = config.study.configuration()?;
+    let registry = settings.registry();
     let loaded = config.study.open_usable(&registry)?;
     let dataset = &loaded.dataset;
-    if dataset.grades.is_empty() {
+    if config.judges {
+        return super::report_judges::run(&config, dataset, &settings);
+    }
+    let graded = GradedRows::choose(dataset, config.judge.as_deref(), &settings.judge.name, &registry)?;
+    if graded.rows.is_empty() {
         bail!(
             "no grades in {}; get the study's dataset with `left-behind fetch`, or grade responses with `left-behind grade`",
             config.study.data_dir.join("grades").display()
         );
     }
-    let report = compute_report(&dataset.grades, &registry);
+    let report = compute_report(&graded.rows, &registry);
     let tables = report_tables(&report, &registry);
     let mut headline = headline_lines(&report);
+    if let Some(line) = graded.describe() {
+        headline.insert(0, line);
+    }
     // Failed calls are not answers and have no grade; say how many each file holds so a partial run
     // is never mistaken for a complete one.
     let run_errors: Vec<(String, usize)> = dataset
@@ -91,7 +120,7 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
     }
 
     match &config.out {
-        None => print!("{}", render(&report, &tables, &headline, &run_errors, config.format)?),
+        None => print!("{}", render(&report, &graded, &tables, &headline, &run_errors, config.format)?),
         Some(out) => {
             let mut written = Vec::new();
             if config.format == ReportFormat::Csv {
@@ -109,7 +138,10 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
                     ReportFormat::Csv => unreachable!("handled above"),
                 };
                 let path = out.join(format!("report.{extension}"));
-                write_atomic(&path, render(&report, &tables, &headline, &run_errors, config.format)?.as_bytes())?;
+                write_atomic(
+                    &path,
+                    render(&report, &graded, &tables, &headline, &run_errors, config.format)?.as_bytes(),
+                )?;
                 written.push(path);
             }
             let figure = figure1_svg(&report, FIGURE_SIZE.0, FIGURE_SIZE.1)?;
@@ -126,6 +158,7 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
 
 fn render(
     report: &StudyReport,
+    graded: &GradedRows,
     tables: &[Table],
     headline: &[String],
     run_errors: &[(String, usize)],
@@ -142,6 +175,7 @@ fn render(
             .join("\n"),
         ReportFormat::Json => {
             let mut value = serde_json::to_value(report).context("cannot encode the report")?;
+            value["graded_by"] = json!({ "judge": graded.judge, "members": graded.members });
             value["run_errors"] =
                 run_errors.iter().map(|(file, count)| json!({ "file": file, "errors": count })).collect();
             let mut text = serde_json::to_string_pretty(&value).context("cannot encode the report")?;
@@ -149,4 +183,77 @@ fn render(
             text
         }
     })
+}
+
+/// The grade rows a report is computed from: the study judge's, another judge's or the panel's.
+pub struct GradedRows {
+    /// The judge's name, or `panel`.
+    pub judge: String,
+    /// The panel's members (empty for one judge).
+    pub members: Vec<String>,
+    /// Whether these are the study judge's grades (grades/*.csv).
+    pub study: bool,
+    pub rows: Vec<GradeRow>,
+}
+
+impl GradedRows {
+    /// The rows `--judge` names (`None`: the study's judge, named `study_judge`). A judge without
+    /// grades in the dataset is an error listing those with grades.
+    pub fn choose(
+        dataset: &Dataset,
+        name: Option<&str>,
+        study_judge: &str,
+        registry: &ModelRegistry,
+    ) -> anyhow::Result<GradedRows> {
+        let by = match name {
+            None => GradedBy::StudyJudge,
+            Some(name) => GradedBy::parse(name, study_judge).with_context(|| format!("--judge {name:?}"))?,
+        };
+        let judge = by.label(study_judge);
+        match by {
+            GradedBy::StudyJudge => {
+                Ok(GradedRows { judge, members: Vec::new(), study: true, rows: dataset.grades.clone() })
+            }
+            GradedBy::Judge(name) => match dataset.judge_grades(name.as_str()) {
+                Some(grades) => Ok(GradedRows { judge, members: Vec::new(), study: false, rows: grades.rows.clone() }),
+                None => {
+                    let known = dataset.judge_names();
+                    bail!(
+                        "no grades of judge {name} (grades/judges/{name}/); {}; grade with `left-behind grade --judge {name}`",
+                        if known.is_empty() {
+                            "no other judge has grades".to_owned()
+                        } else {
+                            format!("judges with grades: {}", known.join(", "))
+                        }
+                    )
+                }
+            },
+            GradedBy::Panel => {
+                let panel = panel(dataset, study_judge, registry);
+                if panel.members.len() < 2 {
+                    bail!(
+                        "the panel needs two judges with grades and this dataset has {}; grade with another judge \
+                         (`left-behind grade --judge NAME`)",
+                        if panel.members.is_empty() { "none".to_owned() } else { panel.members.join(", ") }
+                    );
+                }
+                Ok(GradedRows { judge, members: panel.members, study: false, rows: panel.rows })
+            }
+        }
+    }
+
+    /// The first line of a report not under the study's judge.
+    pub fn describe(&self) -> Option<String> {
+        if self.study {
+            None
+        } else if self.members.is_empty() {
+            Some(format!("Graded by {} (grades/judges/{}/)", self.judge, self.judge))
+        } else {
+            Some(format!(
+                "Graded by the panel: per response and criterion, the median of {} ({})",
+                self.members.len(),
+                self.members.join(", ")
+            ))
+        }
+    }
 }

@@ -58,6 +58,17 @@ pub fn execute(config: ValidateConfig) -> anyhow::Result<ExitCode> {
         plural(errors, "error"),
         plural(warnings, "warning"),
     );
+    for judge in &dataset.judges {
+        let failed = judge.rows.iter().filter(|row| row.is_failed()).count();
+        println!(
+            "judge {}: {} in grades/judges/{}/ ({}, {})",
+            judge.name,
+            plural(judge.graded_conditions.len(), "grades file"),
+            judge.name,
+            plural(judge.rows.len(), "row"),
+            plural(failed, "failed grading")
+        );
+    }
     if dataset.is_empty() {
         println!("the directory holds no dataset; get the study's with `left-behind fetch`");
     }

@@ -35,6 +35,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         concurrency: None,
         built_in: true,
         local: None,
+        family: info.family.clone(),
     })
 }
 
@@ -57,5 +58,6 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         concurrency: None,
         built_in: true,
         local: None,
+        family: Some("anthropic".to_owned()),
     })
 }

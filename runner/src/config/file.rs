@@ -106,6 +106,7 @@ pub(super) struct ModelSection {
     pub(super) seed: Option<u32>,
     pub(super) chat_template: Option<String>,
     pub(super) download_token_env: Option<String>,
+    pub(super) family: Option<String>,
 }
 
 impl ModelSection {

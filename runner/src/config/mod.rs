@@ -131,6 +131,9 @@ pub struct ModelEntry {
     pub built_in: bool,
     /// For `provider = "local"`: the GGUF file and how to run it.
     pub local: Option<LocalModelSettings>,
+    /// Who made the model (`anthropic`, `openai`, ...): a judge's family is compared with the
+    /// families of the models it grades (self-preference in `report --judges`).
+    pub family: Option<String>,
 }
 
 impl ModelEntry {
@@ -143,6 +146,7 @@ impl ModelEntry {
             provider: self.provider.key().to_owned(),
             provider_route: self.provider_route.clone(),
             category: self.category,
+            family: self.family.clone(),
         }
     }
 

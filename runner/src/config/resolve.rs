@@ -141,6 +141,7 @@ pub(super) fn new_entry(
         concurrency: section.concurrency,
         built_in: false,
         local: None,
+        family: family(section.family)?,
     })
 }
 
@@ -249,6 +250,7 @@ pub(super) fn new_local_entry(
         temperature: section.temperature,
         concurrency: None,
         built_in: false,
+        family: family(section.family.clone())?,
         local: Some(LocalModelSettings {
             model_path,
             url,
@@ -306,5 +308,16 @@ pub(super) fn apply_section(
     entry.max_tokens = section.max_tokens.unwrap_or(entry.max_tokens);
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
+    if let Some(family) = family(section.family)? {
+        entry.family = Some(family);
+    }
     Ok(entry)
+}
+
+/// A model's family as written (`family = "openai"`), lowercased; empty is refused.
+fn family(text: Option<String>) -> anyhow::Result<Option<String>> {
+    match text.map(|text| text.trim().to_lowercase()) {
+        Some(text) if text.is_empty() => anyhow::bail!("family must name who made the model (such as \"openai\")"),
+        other => Ok(other),
+    }
 }

@@ -1,7 +1,9 @@
-//! The LLM judge behind `left-behind grade` ([`crate::commands::grade`]): it grades the responses in
+//! The LLM judges behind `left-behind grade` ([`crate::commands::grade`]): they grade the responses in
 //! `results/` and the grades go to
 //! `grades/<condition_dir>.csv` in the study's format, every judge call to the audit log
-//! `grades/judgments/<condition_dir>.jsonl`.
+//! `grades/judgments/<condition_dir>.jsonl`. Any judge but the default one writes the same files
+//! under `grades/judges/<NAME>/`, so judges never overwrite each other; several judges grade in one
+//! run behind one call layer.
 //!
 //! The judge is one more model behind the same call layer as `run` (concurrency, retries, rate
 //! limits), by default the study's ([`crate::config::DEFAULT_JUDGE`]). What needs grading is
@@ -18,11 +20,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use left_behind_shared::{Condition, Dataset, GradeOutcome, GradingPlan, grades_path, plural};
+use left_behind_shared::{
+    Condition, Dataset, GradeOutcome, GradeRow, GradingPlan, JudgeName, judge_grades_path, plural,
+};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::{ModelEntry, RunnerConfig};
+use crate::config::RunnerConfig;
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::ModelClient;
@@ -35,7 +39,8 @@ use writer::{GradesDocument, Judged};
 /// What a grading did.
 #[derive(Debug, Default)]
 pub struct Summary {
-    pub judge: String,
+    /// The judges, in the order they were given.
+    pub judges: Vec<String>,
     pub planned: usize,
     pub graded: usize,
     /// (grades file, model, question id, notes) of the gradings that ended without a verdict.
@@ -47,7 +52,16 @@ pub struct Summary {
 
 impl Summary {
     pub fn describe(&self) -> String {
-        let mut text = format!("{} of {} graded by {}", self.graded, plural(self.planned, "response"), self.judge);
+        let mut text = match self.judges.as_slice() {
+            [judge] => format!("{} of {} graded by {judge}", self.graded, plural(self.planned, "response")),
+            judges => format!(
+                "{} of {} done by {} judges ({})",
+                self.graded,
+                plural(self.planned, "grading"),
+                judges.len(),
+                judges.join(", ")
+            ),
+        };
         if !self.failed.is_empty() {
             text.push_str(&format!(
                 ", {} without a verdict (recorded as -1 rows; `left-behind grade` grades them again):",
@@ -77,42 +91,92 @@ pub fn run_errors_note(run_errors: usize) -> String {
     format!("{} {holds} no answer and {is} not graded", plural(run_errors, "failed call"))
 }
 
-/// The judge before the runtime starts: its entry, its key, and the system prompt it gets.
-pub struct JudgeSetup<'a> {
-    pub entry: &'a ModelEntry,
-    pub key: Option<Secret>,
-    pub system_prompt: String,
+/// A judge of a grading: its configured model, and where its grades go.
+#[derive(Debug, Clone)]
+pub struct ChosenJudge<'a> {
+    pub entry: &'a crate::config::ModelEntry,
+    /// `None`: the default judge, whose grades are the study's `grades/*.csv`; otherwise the
+    /// judge's own directory `grades/judges/<name>/`.
+    pub directory: Option<JudgeName>,
 }
 
-/// Makes the plan's judgments on a runtime of their own; Ctrl-C, or a file that cannot be saved,
-/// stops them cleanly.
+impl ChosenJudge<'_> {
+    /// The grades this judge already gave, which its grading resumes from.
+    pub fn existing_grades<'d>(&self, dataset: &'d Dataset) -> &'d [GradeRow] {
+        match &self.directory {
+            None => &dataset.grades,
+            Some(name) => dataset.judge_grades(name.as_str()).map_or(&[][..], |judge| &judge.rows[..]),
+        }
+    }
+
+    /// This judge's grades file of `condition`, relative to the data directory.
+    pub fn grades_path(&self, condition: Condition) -> String {
+        judge_grades_path(self.directory.as_ref(), condition)
+    }
+}
+
+/// A judge before the runtime starts: who it is, its key, the system prompt it gets, its plan.
+pub struct JudgeSetup<'a> {
+    pub judge: &'a ChosenJudge<'a>,
+    pub key: Option<Secret>,
+    pub system_prompt: String,
+    pub plan: &'a GradingPlan<'a>,
+}
+
+/// A judge's work on the runtime: its judgments, and its files per condition.
+struct JudgeWork {
+    judge: Arc<Judge>,
+    /// Where its grades go: `None` is the study's place.
+    directory: Option<JudgeName>,
+    judgments: Vec<Judgment>,
+    documents: Vec<(Condition, GradesDocument)>,
+    bar_counts: Vec<((Condition, String), usize)>,
+}
+
+/// Makes the plans' judgments on a runtime of their own, every judge behind one call layer (its
+/// limits are shared); Ctrl-C, or a file that cannot be saved, stops them cleanly.
 pub fn make_judgments(
-    plan: &GradingPlan<'_>,
+    setups: Vec<JudgeSetup<'_>>,
     dataset: &Dataset,
     settings: &RunnerConfig,
-    judge: JudgeSetup<'_>,
     data_dir: &Path,
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
-    let judgments: Vec<Judgment> = plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
-    // Every condition's files are opened (and repaired) before any call.
     let registry = settings.registry();
-    let mut documents = Vec::new();
-    for condition in Condition::ALL {
-        if judgments.iter().any(|judgment| judgment.condition() == condition) {
-            let rows = dataset.grades.iter().filter(|row| row.condition == condition).cloned().collect();
-            documents.push((condition, GradesDocument::open(data_dir, condition, rows, registry.clone())?));
+    let run_errors = setups.first().map_or(0, |setup| setup.plan.run_errors);
+    let mut prepared = Vec::new();
+    for setup in setups {
+        let judgments: Vec<Judgment> = setup.plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
+        // Every condition's files are opened (and repaired) before any call.
+        let existing = setup.judge.existing_grades(dataset);
+        let mut documents = Vec::new();
+        for condition in Condition::ALL {
+            if judgments.iter().any(|judgment| judgment.condition() == condition) {
+                let rows = existing.iter().filter(|row| row.condition == condition).cloned().collect();
+                let directory = setup.judge.directory.as_ref();
+                documents
+                    .push((condition, GradesDocument::open(data_dir, directory, condition, rows, registry.clone())?));
+            }
         }
+        prepared.push((setup, judgments, documents));
     }
-    let bars = plan.counts();
     let mut summary = block_on_interruptible(|stop, stopped| async move {
         let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
-        let client = ModelClient::new(judge.entry, judge.key.clone(), settings, &dispatcher, http)?;
-        let judge = Arc::new(Judge::new(client, judge.system_prompt, judge.key));
-        execute(judgments, documents, &bars, judge, dispatcher, (stop, stopped), show_progress).await
+        let mut work = Vec::new();
+        for (setup, judgments, documents) in prepared {
+            let client = ModelClient::new(setup.judge.entry, setup.key.clone(), settings, &dispatcher, http.clone())?;
+            work.push(JudgeWork {
+                judge: Arc::new(Judge::new(client, setup.system_prompt, setup.key)),
+                directory: setup.judge.directory.clone(),
+                judgments,
+                documents,
+                bar_counts: setup.plan.counts(),
+            });
+        }
+        execute(work, dispatcher, (stop, stopped), show_progress).await
     })?;
-    summary.run_errors = plan.run_errors;
+    summary.run_errors = run_errors;
     Ok(summary)
 }
 
@@ -124,43 +188,59 @@ enum JudgmentResult {
 }
 
 async fn execute(
-    judgments: Vec<Judgment>,
-    documents: Vec<(Condition, GradesDocument)>,
-    bar_counts: &[((Condition, String), usize)],
-    judge: Arc<Judge>,
+    work: Vec<JudgeWork>,
     dispatcher: Arc<Dispatcher>,
     (stop, stopped): (Arc<watch::Sender<bool>>, watch::Receiver<bool>),
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
-    let mut summary = Summary { judge: judge.name().to_owned(), planned: judgments.len(), ..Summary::default() };
-    let progress = Progress::new(show_progress, judgments.len() as u64, "all gradings");
+    let planned = work.iter().map(|judge| judge.judgments.len()).sum();
+    let several = work.len() > 1;
+    let mut summary = Summary {
+        judges: work.iter().map(|judge| judge.judge.name().to_owned()).collect(),
+        planned,
+        ..Summary::default()
+    };
+    let progress = Progress::new(show_progress, planned as u64, "all gradings");
     // Each waiting judgment holds its request, the whole answer sheet included: only a few more
     // than can be in flight are started at a time.
     let window = dispatcher.policy().max_in_flight.max(1) * 2;
+    // Writers by (judge, condition), one per file; bars by (judge, condition, model).
     let mut writers = BTreeMap::new();
     let mut joins = Vec::new();
-    for (condition, document) in documents {
-        let (handle, join) = crate::writer::spawn(document, stop.clone());
-        writers.insert(condition, handle);
-        joins.push((grades_path(condition), join));
+    let mut bars: BTreeMap<(usize, Condition, String), indicatif::ProgressBar> = BTreeMap::new();
+    let mut queues = Vec::new();
+    let mut directories = Vec::new();
+    for (index, judge) in work.into_iter().enumerate() {
+        directories.push(judge.directory.clone());
+        for (condition, document) in judge.documents {
+            let (handle, join) = crate::writer::spawn(document, stop.clone());
+            writers.insert((index, condition), handle);
+            joins.push((judge_grades_path(judge.directory.as_ref(), condition), join));
+        }
+        for ((condition, model), count) in &judge.bar_counts {
+            let label = if several {
+                format!("{} {condition} {model}", judge.judge.name())
+            } else {
+                format!("{condition} {model}")
+            };
+            bars.insert((index, *condition, model.clone()), progress.add_bar(&label, *count as u64));
+        }
+        let handle = judge.judge.clone();
+        queues.push(judge.judgments.into_iter().map(move |judgment| (index, handle.clone(), judgment)));
     }
-    let bars: BTreeMap<(Condition, String), indicatif::ProgressBar> = bar_counts
-        .iter()
-        .map(|((condition, model), count)| {
-            ((*condition, model.clone()), progress.add_bar(&format!("{condition} {model}"), *count as u64))
-        })
-        .collect();
-
-    let mut pending = judgments.into_iter();
+    // The judges take turns, so that each keeps its own provider busy.
+    let mut pending = interleave(queues);
     let mut calls = JoinSet::new();
     let mut stopped_watch = stopped.clone();
     loop {
         while calls.len() < window && !summary.interrupted {
-            let Some(judgment) = pending.next() else { break };
-            let writer = writers.get(&judgment.condition()).expect("a writer for every condition to grade").clone();
-            let bar = bars.get(&(judgment.condition(), judgment.row.model.clone())).expect("a bar for each").clone();
+            let Some((index, judge, judgment)) = pending.next() else { break };
+            let writer =
+                writers.get(&(index, judgment.condition())).expect("a writer for every condition to grade").clone();
+            let bar =
+                bars.get(&(index, judgment.condition(), judgment.row.model.clone())).expect("a bar for each").clone();
             let overall = progress.overall().clone();
-            let judge = judge.clone();
+            let file = judge_grades_path(directories[index].as_ref(), judgment.condition());
             let dispatcher = dispatcher.clone();
             let mut stopped = stopped.clone();
             calls.spawn(async move {
@@ -175,12 +255,7 @@ async fn execute(
                     GradeOutcome::Scored(_) => JudgmentResult::Graded,
                     GradeOutcome::Failed => {
                         bar.set_message("(some failed)");
-                        JudgmentResult::Failed(
-                            grades_path(row.condition),
-                            row.model.clone(),
-                            row.question_id,
-                            row.notes.clone(),
-                        )
+                        JudgmentResult::Failed(file, row.model.clone(), row.question_id, row.notes.clone())
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.
@@ -213,4 +288,20 @@ async fn execute(
     }
     summary.failed.sort();
     Ok(summary)
+}
+
+/// Takes one item from each queue in turn until all are empty.
+fn interleave<T>(queues: Vec<impl Iterator<Item = T>>) -> impl Iterator<Item = T> {
+    let mut queues = queues;
+    let mut next = 0;
+    std::iter::from_fn(move || {
+        for _ in 0..queues.len() {
+            let index = next % queues.len();
+            next += 1;
+            if let Some(item) = queues[index].next() {
+                return Some(item);
+            }
+        }
+        None
+    })
 }

@@ -1,5 +1,7 @@
-//! The document of one condition's grading for its one writer ([`crate::writer`]): the grades file
-//! `grades/<condition_dir>.csv` and the judge's audit log `grades/judgments/<condition_dir>.jsonl`.
+//! The document of one condition's grading by one judge for its one writer ([`crate::writer`]): the
+//! grades file `grades/<condition_dir>.csv` and the judge's audit log
+//! `grades/judgments/<condition_dir>.jsonl`, or for another judge the same files under
+//! `grades/judges/<name>/`.
 //!
 //! Each judgment is appended to the log first (one line, flushed to disk), then the grades file is
 //! rewritten atomically with the new row in its place. A process killed at any moment therefore
@@ -12,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use left_behind_shared::{
-    Condition, GradeRow, JudgmentRecord, ModelRegistry, grades_path, grades_to_csv, judgments_path, merge_grade_rows,
+    Condition, GradeRow, JudgeName, JudgmentRecord, ModelRegistry, grades_to_csv, judge_grades_path,
+    judge_judgments_path, merge_grade_rows,
 };
 
 use crate::fs_util::{remove_stale_temporaries, write_atomic};
@@ -37,22 +40,24 @@ pub struct GradesDocument {
 }
 
 impl GradesDocument {
-    /// Prepares the files of `condition` under `data_dir`, starting from the rows the grades file
+    /// Prepares the files of `condition` under `data_dir` (of the study's judge, or of the other
+    /// judge `judge`, in its own directory), starting from the rows the grades file
     /// holds (every model's, so that none is lost when it is rewritten). Removes the temporary files
     /// a killed run left beside the grades file, and cuts off a log line a killed run left
     /// unfinished. Call only while no other writer of these files runs.
     pub fn open(
         data_dir: &Path,
+        judge: Option<&JudgeName>,
         condition: Condition,
         rows: Vec<GradeRow>,
         registry: ModelRegistry,
     ) -> anyhow::Result<GradesDocument> {
-        let grades_path = data_dir.join(grades_path(condition));
+        let grades_path = data_dir.join(judge_grades_path(judge, condition));
         let stale = remove_stale_temporaries(&grades_path)?;
         if stale > 0 {
             tracing::info!("removed {stale} temporary files a killed run left beside {}", grades_path.display());
         }
-        let log_path = data_dir.join(judgments_path(condition));
+        let log_path = data_dir.join(judge_judgments_path(judge, condition));
         let log = open_log(&log_path)?;
         Ok(GradesDocument { grades_path, log_path, log, rows, registry })
     }

@@ -18,7 +18,7 @@ use crate::support::{
 const KEY: &str = "judge-key-for-local-tests-5678";
 
 /// The answer sheet of [`QUESTIONS`] in the study's layout; question 2 accepts several answers.
-const SHEET: &str = "\u{feff}English\n\nNeutral Factual-Testing pure knowledge retrieval\n1. What is 2+2?\n* Answer: 4\n\n\
+pub const SHEET: &str = "\u{feff}English\n\nNeutral Factual-Testing pure knowledge retrieval\n1. What is 2+2?\n* Answer: 4\n\n\
 Kazakh-Aligned Cultural-Testing cultural knowledge\n1. What is a dombra?\n* Answer: A two-stringed lute OR a folk instrument\n\n\
 Kazakh\n\nNeutral Factual\n1. 2+2 неше?\n* Жауап: 4\n\nKazakh-Aligned Cultural\n1. Домбыра деген не?\n* Жауап: Екі ішекті аспап\n\n\
 Mongolian\n\nNeutral Factual\n1. 2+2 хэд вэ?\n* Хариулт: 4\n\nKazakh-Aligned Cultural\n1. Домбыр гэж юу вэ?\n* Хариулт: Хоёр утастай хөгжим\n";
@@ -461,7 +461,7 @@ async fn resume_grades_only_what_is_missing_or_failed_and_force_grades_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_self_hosted_judge_from_the_configuration() {
+async fn a_self_hosted_judge_from_the_configuration_grades_into_its_own_directory() {
     let server = MockServer::start(|seen, _| Reply::json(200, openai_answer(&verdict(1, 2, 1, &graded(seen))))).await;
     let data = dataset();
     std::fs::write(
@@ -494,10 +494,15 @@ async fn a_self_hosted_judge_from_the_configuration() {
     assert!(messages[1]["content"].as_str().unwrap().starts_with("CONDITION: C3 "));
     assert_eq!(request.body["temperature"], 0.0);
     assert_eq!(request.body["max_tokens"], 2048);
-    let records = judgments(data.path(), Condition::C3);
+    // A judge other than the default one keeps its grades and audit log apart from the study's.
+    let log = data.path().join("grades/judges/local_judge/judgments/C3_kazakh_transfer.jsonl");
+    let (records, problems) = parse_judgments(&read(&log), "log");
+    assert!(problems.is_empty(), "{problems:?}");
     assert_eq!((records[0].judge.as_str(), records[0].judge_model_id.as_str()), ("local_judge", "local/judge"));
-    let c3 = read(&data.path().join("grades/C3_kazakh_transfer.csv"));
+    let c3 = read(&data.path().join("grades/judges/local_judge/C3_kazakh_transfer.csv"));
     assert!(c3.contains("2,kazakh_cultural,qwen3,1,2,1,4,2.5,7,: Домбыра — қазақтың екі ішекті аспабы.\r\n"), "{c3}");
+    assert!(!data.path().join("grades/C3_kazakh_transfer.csv").exists());
+    assert!(!data.path().join("grades/judgments").exists());
 
     // A judge the configuration does not have is an error listing those it has.
     let unknown = run_binary(grade_args(data.path(), &["--judge", "nobody"]), Vec::new(), data.path()).await;
@@ -655,7 +660,7 @@ async fn the_judges_key_never_reaches_the_grades_or_the_audit_log() {
 
 /// 50 questions (10 per category, an answer sheet to match), answered in C1 by gpt_5.2 and qwen3
 /// ("<model> says <id>"); the judge's endpoint limited to 4 calls at a time.
-fn fifty_questions_two_models() -> tempfile::TempDir {
+pub fn fifty_questions_two_models() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     let root = data.path();
     crate::support::write_questions(root, 50);

@@ -8,6 +8,7 @@ mod docs_commands;
 mod faults;
 mod fetch;
 mod grade;
+mod judges;
 mod kill;
 mod local_model;
 mod metrics;

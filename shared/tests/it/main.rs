@@ -8,6 +8,7 @@ mod fixtures;
 mod grades;
 mod grading;
 mod judge;
+mod judges;
 mod metrics;
 mod questions;
 mod report;

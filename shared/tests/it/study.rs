@@ -32,6 +32,7 @@ fn my_model() -> ModelInfo {
         provider: "openai-compatible".to_owned(),
         provider_route: None,
         category: ModelCategory::Bilingual,
+        family: None,
     }
 }
 

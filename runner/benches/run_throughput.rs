@@ -203,6 +203,7 @@ fn main() {
             mode: RunMode::Missing,
             action: RunAction::Call,
             show_progress: false,
+            batch: None,
         })
         .unwrap();
         let wall = started.elapsed().as_secs_f64();

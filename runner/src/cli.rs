@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{fetch, grade, metrics, models, report, run, validate};
+use crate::commands::{agreement, fetch, grade, metrics, models, report, run, validate};
 
 /// Left Behind: a cross-lingual benchmark of LLMs in English, Kazakh and Mongolian.
 #[derive(Debug, Parser)]
@@ -24,6 +24,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Compute the study's tables and Figure 1 from the grades.
     Report(report::ReportArgs),
+    /// How far the judge and the reviewers (reviews/<reviewer>.csv) agree: kappa, alpha, disagreements.
+    Agreement(agreement::AgreementArgs),
     /// Compute automated metrics of every response (length, script, code switching, detected language).
     Metrics(metrics::MetricsArgs),
     /// Ask the models the questions and store their answers in results/ (resumable).
@@ -42,6 +44,7 @@ impl Command {
             Command::Fetch(args) => fetch::run(args),
             Command::Validate(args) => validate::run(args),
             Command::Report(args) => report::run(args),
+            Command::Agreement(args) => agreement::run(args),
             Command::Metrics(args) => metrics::run(args),
             Command::Run(args) => run::run(args),
             Command::Grade(args) => grade::run(args),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use left_behind_shared::{DataFile, LoadedDataset, Problem, assemble};
 
 /// The dataset's top-level directories.
-pub const DATA_DIRECTORIES: [&str; 3] = ["benchmark", "results", "grades"];
+pub const DATA_DIRECTORIES: [&str; 4] = ["benchmark", "results", "grades", "reviews"];
 
 /// The repository root (the directory with the workspace's Cargo.toml beside runner/ and shared/),
 /// searched upwards from the current directory; failing that, the current directory.
@@ -22,8 +22,8 @@ fn is_repository_root(dir: &Path) -> bool {
 }
 
 /// Every file of the dataset under `root`, as paths relative to it (forward slashes), sorted.
-/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*, and the other judges'
-/// grades/judges/*/*.
+/// Only the layout's places are visited: benchmark/*, results/*/*, grades/*, the other judges'
+/// grades/judges/*/*, and reviews/*.
 pub fn list_data_files(root: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
     for top in DATA_DIRECTORIES {

@@ -10,10 +10,12 @@
 //! [`writer`] (one writer per file), [`fs_util`] (atomic writes), [`data_lock`] (one `run` and one
 //! `grade` per data directory at a time), [`interrupt`] (Ctrl-C).
 
+pub mod batch;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod cost;
 pub mod data_dir;
 pub mod data_lock;
 pub mod dispatch;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::config::{ModelEntry, RunnerConfig};
 use crate::dispatch::{CallOutcome, Dispatcher, Lane};
+use crate::providers::parameters::{self, SentParameters};
 use crate::providers::{self, CompletionRequest, Provider, ProviderSettings, SystemPrompt};
 use crate::secrets::{KeySource, MissingKeys, Secret};
 
@@ -65,7 +66,13 @@ impl ModelClient {
         }
     }
 
-    /// One call with the dispatcher's retries and limits.
+    /// `request` with what the model rejects left out (a temperature Anthropic's newest models or
+    /// OpenAI's reasoning models refuse), and what is sent, to record with the answer.
+    pub fn fit(&self, request: &CompletionRequest) -> (CompletionRequest, SentParameters) {
+        parameters::fit_request(self.entry.provider, &self.entry.model_id, request)
+    }
+
+    /// One call with the dispatcher's retries and limits. `request` should have been [`Self::fit`].
     pub async fn complete(&self, dispatcher: &Dispatcher, request: &CompletionRequest) -> CallOutcome {
         dispatcher.call(&self.lanes, self.provider.as_ref(), request).await
     }

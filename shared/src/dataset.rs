@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     AnswerSheet, Condition, GradeRow, JudgeGrades, JudgeName, Problem, Question, ReferenceAnswers, ResponseRecord,
-    ResultsFile, parse_answer_sheet, parse_grades, parse_questions, parse_results,
+    ResultsFile, Review, load_reviews, parse_answer_sheet, parse_grades, parse_questions, parse_results,
+    reviewer_from_path,
 };
 
 /// The path of the questions file, relative to the dataset root.
@@ -26,6 +27,8 @@ pub enum DataFileKind {
     Grades { condition: Condition },
     /// `grades/judges/<judge>/<condition_dir>.csv`: another judge's.
     JudgeGrades { judge: String, condition: Condition },
+    /// `reviews/<reviewer>.csv`: a reviewer's grades ([`crate::Review`]).
+    Reviews { reviewer: String },
     /// A file under `results/` or `grades/` whose name does not match the layout.
     Misplaced { reason: String },
     /// Anything else (READMEs, the question list as text, audit logs): not part of the analysis.
@@ -52,6 +55,10 @@ pub fn classify_path(path: &str) -> DataFileKind {
                 Some(condition) => DataFileKind::JudgeGrades { judge: (*judge).to_owned(), condition },
                 None => DataFileKind::Misplaced { reason: unknown_condition(name.trim_end_matches(".csv")) },
             },
+        },
+        ["reviews", name] if name.ends_with(".csv") => match reviewer_from_path(name) {
+            Ok(reviewer) => DataFileKind::Reviews { reviewer },
+            Err(reason) => DataFileKind::Misplaced { reason },
         },
         _ => DataFileKind::Other,
     }
@@ -83,6 +90,9 @@ pub struct Dataset {
     pub graded_conditions: Vec<Condition>,
     /// The other judges' grades (`grades/judges/<name>/`), by name.
     pub judges: Vec<JudgeGrades>,
+    /// The reviews of the files under `reviews/` (by file, each in file order): only those of
+    /// responses the dataset knows. Stale ones are kept (see [`crate::review_status`]).
+    pub reviews: Vec<Review>,
 }
 
 /// A dataset and everything found wrong while loading it.
@@ -99,6 +109,8 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut grades_by_condition: BTreeMap<Condition, Vec<GradeRow>> = BTreeMap::new();
     let mut judges: BTreeMap<String, BTreeMap<Condition, Vec<GradeRow>>> = BTreeMap::new();
+    // Reviews are checked against the rest of the dataset, so they are read last.
+    let mut review_files: Vec<(&str, &str)> = Vec::new();
     for file in files {
         let kind = classify_path(&file.path);
         if kind == DataFileKind::Other {
@@ -160,6 +172,7 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
                 }
                 Err(error) => loaded.problems.push(error.into()),
             },
+            DataFileKind::Reviews { .. } => review_files.push((path, text)),
             DataFileKind::Misplaced { reason } => loaded.problems.push(Problem::warning(path, format!("ignored: {reason}"))),
             DataFileKind::Other => unreachable!("skipped above"),
         }
@@ -175,13 +188,22 @@ pub fn assemble(files: &[DataFile]) -> LoadedDataset {
             rows: by_condition.into_values().flatten().collect(),
         })
         .collect();
+    for (path, text) in review_files {
+        let parsed = load_reviews(text, path, &loaded.dataset);
+        loaded.problems.extend(parsed.problems);
+        loaded.dataset.reviews.extend(parsed.reviews);
+    }
     loaded
 }
 
 impl Dataset {
     /// True when nothing at all was loaded.
     pub fn is_empty(&self) -> bool {
-        self.questions.is_empty() && self.results.is_empty() && self.grades.is_empty() && self.judges.is_empty()
+        self.questions.is_empty()
+            && self.results.is_empty()
+            && self.grades.is_empty()
+            && self.judges.is_empty()
+            && self.reviews.is_empty()
     }
 
     pub fn question(&self, id: u32) -> Option<&Question> {

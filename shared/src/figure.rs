@@ -1,6 +1,8 @@
 //! Figure 1 of the paper as SVG: mean score against mean response time for each model category in
 //! each condition, every point labelled with its condition. Drawn with plotters into a string, so the
 //! runner writes it to a file and the explorer puts it in the page: the same drawing code for both.
+//! When the report has intervals ([`crate::add_uncertainty`]), each point carries its 95% interval
+//! as a vertical error bar on the score axis.
 
 use plotters::prelude::*;
 
@@ -49,6 +51,7 @@ fn draw(
     width: u32,
     height: u32,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let with_intervals = points.iter().any(|(summary, _, _)| summary.score_ci95_pp.is_some());
     let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     // Times span two orders of magnitude (a few seconds to minutes), so the time axis is logarithmic.
@@ -58,7 +61,14 @@ fn draw(
     let (min_time, max_time) =
         if min_time.is_finite() && min_time > 0.0 { (min_time / 1.6, max_time * 1.6) } else { (1.0, 100.0) };
     let mut chart = ChartBuilder::on(&root)
-        .caption("Score vs response time by model category and condition", ("sans-serif", 18))
+        .caption(
+            if with_intervals {
+                "Score vs response time by model category and condition (bars: 95% intervals)"
+            } else {
+                "Score vs response time by model category and condition"
+            },
+            ("sans-serif", 18),
+        )
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(56)
@@ -88,6 +98,15 @@ fn draw(
         if series.is_empty() {
             continue;
         }
+        chart.draw_series(
+            points
+                .iter()
+                .filter(|(summary, _, _)| summary.category == category)
+                .filter_map(|(summary, time, score)| Some((*time, *score, summary.score_ci95_pp?)))
+                .map(move |(time, score, interval)| {
+                    ErrorBar::new_vertical(time, interval.low, score, interval.high, colour.stroke_width(1), 8)
+                }),
+        )?;
         chart
             .draw_series(series.into_iter().map(move |(time, score, label)| {
                 EmptyElement::at((time, score))

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Which response: the condition, the model (its file name) and the question.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ResponseKey {
     pub condition: Condition,
     pub model: String,

@@ -192,6 +192,13 @@ pub struct JudgmentRecord {
     pub attempts: Vec<JudgeAttempt>,
     /// When the judgment was recorded (RFC 3339, UTC).
     pub timestamp: String,
+    /// What was sent besides the prompts (`max_tokens`, `temperature`), and a configured
+    /// temperature the judge takes none of (`temperature_not_sent`). Absent in older logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<serde_json::Value>,
+    /// The provider's batch that carried the call (`grade --batch`); absent for a live call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
 }
 
 impl JudgmentRecord {

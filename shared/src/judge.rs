@@ -56,6 +56,50 @@ REPLY with exactly one JSON object and nothing else:
 {\"accuracy\": <0, 1 or 2>, \"fluency\": <0, 1 or 2>, \"completeness\": <0, 1 or 2>, \"notes\": \"<short note>\"}
 ";
 
+/// One criterion of the rubric as the judge reads it: its name, what it asks, and what each score
+/// means. The explorer's review panel shows reviewers these words (a test checks they are the
+/// judge's prompt's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RubricCriterion {
+    /// `ACCURACY`.
+    pub name: &'static str,
+    /// `is the content right?`
+    pub asks: &'static str,
+    /// What 0, 1 and 2 mean.
+    pub levels: [&'static str; 3],
+}
+
+/// Accuracy, fluency and completeness, in the rubric's words.
+pub const RUBRIC_CRITERIA: [RubricCriterion; 3] = [
+    RubricCriterion {
+        name: "ACCURACY",
+        asks: "is the content right?",
+        levels: [
+            "wrong, made up, or off the topic of the question",
+            "partly right: some correct content, but key points missing or some facts wrong",
+            "right, and it covers the main points of the reference answer",
+        ],
+    },
+    RubricCriterion {
+        name: "FLUENCY",
+        asks: "is it good text in the TARGET LANGUAGE named in the request?",
+        levels: [
+            "broken, garbled, or not in the target language",
+            "understandable, but awkward or unnatural",
+            "natural, as a fluent native speaker would write it",
+        ],
+    },
+    RubricCriterion {
+        name: "COMPLETENESS",
+        asks: "does it answer all of the question?",
+        levels: [
+            "minimal: a sentence or less, nothing useful",
+            "partial: answers, but thinly, or leaves parts of the question out",
+            "thorough: every part of the question answered in enough detail",
+        ],
+    },
+];
+
 /// The judge's system prompt: the rubric and rules, then the complete answer sheet (every question in
 /// English, Kazakh and Mongolian with its reference answer), the questions numbered by their ids.
 pub fn judge_system_prompt(sheet: &AnswerSheet, questions: &[Question]) -> String {

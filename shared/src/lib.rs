@@ -2,6 +2,7 @@
 //! runner and the explorer show. Nothing here does IO: parsers take `&str`, computations take slices,
 //! so the same code runs natively and in the browser (WASM).
 
+mod agreement;
 mod answer_sheet;
 mod condition;
 mod dataset;
@@ -21,14 +22,24 @@ mod problem;
 mod question;
 mod registry;
 mod report;
+mod report_uncertainty;
 mod results;
+mod review;
+mod review_sample;
 mod robustness;
 mod self_preference;
 mod study;
 mod tables;
 mod text;
+pub mod uncertainty;
 mod validate;
 
+pub use agreement::{
+    AgreementReport, AlphaAgreement, AlphaLevel, Dimension, Disagreement, KAPPA_BOOTSTRAP_REPLICATES,
+    KAPPA_BOOTSTRAP_SEED, PairAgreement, Rater, RaterKind, RaterScores, ReviewedConditionRow, ReviewerCount,
+    ScorePercentages, SplitAgreement, SplitBy, agreement_headline, agreement_report, agreement_tables, alpha_agreement,
+    compute_agreement, disagreements, krippendorff_alpha, pair_agreement, quadratic_weighted_kappa,
+};
 pub use answer_sheet::{AnswerSheet, ReferenceAnswer, ReferenceAnswers, SheetEntry, parse_answer_sheet};
 pub use condition::Condition;
 pub use dataset::{DataFile, DataFileKind, Dataset, LoadedDataset, QUESTIONS_PATH, assemble, classify_path};
@@ -46,8 +57,8 @@ pub use grading::{
     judgments_path, merge_grade_rows, parse_judgments, plan_grading, plan_grading_against,
 };
 pub use judge::{
-    JudgeOutputError, JudgeRequest, JudgeVerdict, graded_text, judge_system_prompt, judge_user_message,
-    parse_judge_output, response_length,
+    JudgeOutputError, JudgeRequest, JudgeVerdict, RUBRIC_CRITERIA, RubricCriterion, graded_text, judge_system_prompt,
+    judge_user_message, parse_judge_output, response_length,
 };
 pub use judges::{
     GradedBy, JUDGES_DIRECTORY, JudgeGrades, JudgeName, JudgeNameError, PANEL, Panel, STUDY_JUDGE, Verdict,
@@ -71,7 +82,18 @@ pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,
 };
+pub use report_uncertainty::{
+    CLUSTER_NOUN, ContrastName, ContrastScope, DEFAULT_DETECTABLE_EFFECT_PP, PairedContrast, UncertaintyMethod,
+    UncertaintySettings, add_uncertainty, compute_contrasts, entries_interval, format_p_value, p_phrase,
+    score_interval,
+};
 pub use results::{ResponseRecord, ResultsFile, RunError, TokenUsage, parse_results, results_path};
+pub use review::{
+    EXPORT_EXTRA_COLUMNS, ParsedReviews, REVIEW_COLUMNS, REVIEWS_DIRECTORY, Review, ReviewFlag, ReviewStatus,
+    blocks_analysis, check_reviews, flags_by_question, graded_text_sha256, is_reviewer_name, is_rfc3339, load_reviews,
+    parse_reviews, review_status, reviewer_from_path, reviews_path, reviews_to_csv, upsert_review,
+};
+pub use review_sample::{DEFAULT_SAMPLE_K, ReviewQueue, Strata, next_unreviewed, stratified_sample};
 pub use robustness::{
     ConclusionCheck, ConditionTotal, Contrast, ContrastEstimate, JudgeColumn, Robustness, judge_column, robustness,
     robustness_table,
@@ -81,8 +103,9 @@ pub use self_preference::{
 };
 pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
 pub use tables::{
-    Cell, ReportTables, Table, category_table, condition_table, format_number, headline_lines, model_table,
-    question_category_table, render_csv, render_latex, render_markdown, render_text, report_tables,
+    Cell, CellInterval, INTERVAL_NOTE, ReportTables, Table, category_table, condition_table, contrast_table,
+    format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
+    render_latex_with_headline, render_markdown, render_text, report_tables,
 };
 pub use text::{Alignment, pad, plural, truncate};
 pub use validate::validate;

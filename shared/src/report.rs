@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+use crate::report_uncertainty::{PairedContrast, UncertaintyMethod};
+use crate::uncertainty::Interval;
 use crate::{Condition, GradeRow, ModelCategory, ModelRegistry, QuestionCategory, Scores};
 
 /// Sums over the rows of one cell.
@@ -82,6 +84,12 @@ pub struct ConditionSummary {
     /// Failed gradings, excluded from the means.
     pub failed: usize,
     pub total_pct: Option<f64>,
+    /// The question-clustered standard error of `total_pct` (points); see [`crate::add_uncertainty`].
+    pub total_se_pp: Option<f64>,
+    /// Its 95% cluster-bootstrap interval, `[low, high]`.
+    pub total_ci95_pp: Option<Interval>,
+    /// Why the two are missing when the uncertainty was computed (`undefined (1 question)`).
+    pub total_interval_undefined: Option<String>,
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
@@ -97,6 +105,12 @@ pub struct CategorySummary {
     pub n: usize,
     pub failed: usize,
     pub score_pct: Option<f64>,
+    /// The question-clustered standard error of `score_pct` (points); see [`crate::add_uncertainty`].
+    pub score_se_pp: Option<f64>,
+    /// Its 95% cluster-bootstrap interval, `[low, high]`.
+    pub score_ci95_pp: Option<Interval>,
+    /// Why the two are missing when the uncertainty was computed (`undefined (1 question)`).
+    pub score_interval_undefined: Option<String>,
     /// The cross-lingual-transfer effect in points: C3 - C2 on the Kazakh rows, C5 - C4 on the
     /// Mongolian rows, from unrounded scores; `None` for C1 or when either side is missing.
     pub clt_delta_pp: Option<f64>,
@@ -113,6 +127,12 @@ pub struct ModelSummary {
     pub n: usize,
     pub failed: usize,
     pub score_pct: Option<f64>,
+    /// The question-clustered standard error of `score_pct` (points); see [`crate::add_uncertainty`].
+    pub score_se_pp: Option<f64>,
+    /// Its 95% cluster-bootstrap interval, `[low, high]`.
+    pub score_ci95_pp: Option<Interval>,
+    /// Why the two are missing when the uncertainty was computed (`undefined (1 question)`).
+    pub score_interval_undefined: Option<String>,
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
@@ -128,6 +148,12 @@ pub struct QuestionCategorySummary {
     pub n: usize,
     pub failed: usize,
     pub score_pct: Option<f64>,
+    /// The question-clustered standard error of `score_pct` (points); see [`crate::add_uncertainty`].
+    pub score_se_pp: Option<f64>,
+    /// Its 95% cluster-bootstrap interval, `[low, high]`.
+    pub score_ci95_pp: Option<Interval>,
+    /// Why the two are missing when the uncertainty was computed (`undefined (1 question)`).
+    pub score_interval_undefined: Option<String>,
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
@@ -157,6 +183,11 @@ pub struct StudyReport {
     pub headline: Headline,
     /// Failed gradings over the whole dataset.
     pub grading_failures: usize,
+    /// The paired contrasts (C2-C1, C4-C1, C3-C2, C5-C4) by scope; empty until
+    /// [`crate::add_uncertainty`].
+    pub contrasts: Vec<PairedContrast>,
+    /// How the intervals and tests were computed; `None` until [`crate::add_uncertainty`].
+    pub uncertainty: Option<UncertaintyMethod>,
 }
 
 /// Computes every aggregate of the report from grade rows. Rows of a model the registry does not know
@@ -189,6 +220,9 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
                 n: sums.graded,
                 failed: sums.failed,
                 score_pct: sums.total_pct(),
+                score_se_pp: None,
+                score_ci95_pp: None,
+                score_interval_undefined: None,
                 clt_delta_pp,
                 mean_time_s: sums.mean_time(),
                 mean_length_words: sums.mean_length(),
@@ -211,6 +245,9 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
                 n: sums.graded,
                 failed: sums.failed,
                 score_pct: sums.total_pct(),
+                score_se_pp: None,
+                score_ci95_pp: None,
+                score_interval_undefined: None,
                 accuracy_pct: sums.accuracy_pct(),
                 fluency_pct: sums.fluency_pct(),
                 completeness_pct: sums.completeness_pct(),
@@ -235,6 +272,9 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
                 n: sums.graded,
                 failed: sums.failed,
                 score_pct: sums.total_pct(),
+                score_se_pp: None,
+                score_ci95_pp: None,
+                score_interval_undefined: None,
                 accuracy_pct: sums.accuracy_pct(),
                 fluency_pct: sums.fluency_pct(),
                 completeness_pct: sums.completeness_pct(),
@@ -250,6 +290,8 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
         models,
         question_categories,
         headline,
+        contrasts: Vec::new(),
+        uncertainty: None,
     }
 }
 
@@ -261,6 +303,9 @@ pub fn summarize_condition(rows: &[GradeRow], condition: Condition) -> Condition
         n: sums.graded,
         failed: sums.failed,
         total_pct: sums.total_pct(),
+        total_se_pp: None,
+        total_ci95_pp: None,
+        total_interval_undefined: None,
         accuracy_pct: sums.accuracy_pct(),
         fluency_pct: sums.fluency_pct(),
         completeness_pct: sums.completeness_pct(),

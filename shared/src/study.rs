@@ -82,9 +82,10 @@ pub fn open_study(files: &StudyFiles, settings: &StudySettings) -> OpenedStudy {
 }
 
 impl OpenedStudy {
-    /// The problems that make the data unusable for analysis.
+    /// The problems that make the data unusable for analysis (a review file's are not among them:
+    /// see [`crate::blocks_analysis`]).
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
-        self.problems.iter().filter(|problem| problem.is_error())
+        self.problems.iter().filter(|problem| crate::blocks_analysis(problem))
     }
 
     pub fn error_count(&self) -> usize {
@@ -92,7 +93,7 @@ impl OpenedStudy {
     }
 
     pub fn warning_count(&self) -> usize {
-        self.problems.len() - self.error_count()
+        self.problems.iter().filter(|problem| !problem.is_error()).count()
     }
 
     /// True when no problem is an error (warnings allowed): `report`, `metrics` and `grade` may go on.

@@ -6,3 +6,4 @@ mod fetch_over_http;
 mod language_detection;
 mod paper_tables;
 mod round_trip;
+mod uncertainty;

@@ -10,11 +10,14 @@ use left_behind_shared::{
     Condition, Dataset, GradingPlan, GradingSelection, JudgeName, judge_system_prompt, plan_grading_against, plural,
 };
 
+use super::batch::{BatchArgs, BatchQuery};
 use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_conditions};
-use crate::config::{ModelEntry, RunnerConfig};
+use crate::batch::{self, answers::BatchOptions, record::BatchWork};
+use crate::config::{DEFAULT_JUDGE_TEMPERATURE, ModelEntry, RunnerConfig};
 use crate::data_lock::{self, Work};
-use crate::grade::{ChosenJudge, JudgeSetup, make_judgments, run_errors_note};
+use crate::grade::{ChosenJudge, JudgeSetup, Judgment, make_judgments, run_errors_note};
 use crate::model_client::resolve_keys;
+use crate::run::parameter_notes;
 
 #[derive(Debug, Args)]
 pub struct GradeArgs {
@@ -43,6 +46,8 @@ pub struct GradeArgs {
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
 impl GradeArgs {
@@ -56,6 +61,8 @@ impl GradeArgs {
             selection: GradingSelection { conditions: sorted_conditions(self.conditions), models, force: self.force },
             dry_run: self.dry_run,
             show_progress: !self.no_progress,
+            batch: self.batch.options(),
+            batch_query: self.batch.query(),
         })
     }
 }
@@ -71,6 +78,10 @@ pub struct GradeConfig {
     /// Count what needs grading; call nothing.
     pub dry_run: bool,
     pub show_progress: bool,
+    /// `--batch`: the judges' calls go out as batches where their provider has a batch API.
+    pub batch: Option<BatchOptions>,
+    /// `--batch --status` or `--batch --cancel`: about the open grading batches only.
+    pub batch_query: Option<BatchQuery>,
 }
 
 /// Exit code of a grading stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -83,6 +94,10 @@ pub fn run(args: GradeArgs) -> anyhow::Result<ExitCode> {
 pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let settings = config.study.configuration()?;
     tracing::info!("configuration: {}", settings.source);
+    let data_dir = &config.study.data_dir;
+    if let Some(query) = config.batch_query {
+        return batch::answers::status_or_cancel(data_dir, &settings, BatchWork::Grade, query == BatchQuery::Cancel);
+    }
     let judges = choose_judges(&settings, &config.judges)?;
     let registry = settings.registry();
     // Held until the grades are saved, from before the dataset (with its grades) is read.
@@ -91,18 +106,64 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let dataset = &loaded.dataset;
     check_selected_models(dataset, &config.selection)?;
     // Each judge resumes from its own grades.
-    let plans: Vec<GradingPlan<'_>> = judges
+    let mut plans: Vec<GradingPlan<'_>> = judges
         .iter()
         .map(|judge| plan_grading_against(dataset, judge.existing_grades(dataset), &registry, &config.selection))
         .collect();
+    // Judgments carried by open batches are paid for: never asked again while their batch is open. A
+    // record that cannot be read stops everything here, before anything is submitted.
+    let open = batch::record::list_open(data_dir, BatchWork::Grade)?;
+    let mut in_open = 0;
+    for (judge, plan) in judges.iter().zip(&mut plans) {
+        in_open += batch::judgments::set_aside_open(plan, &open, &judge.entry.name);
+    }
+    if in_open > 0 && config.batch.is_none() {
+        println!(
+            "note: {} being graded in open batches {} not graded again; `grade --batch` collects them \
+             (`grade --batch --status` lists them)",
+            plural(in_open, "grading"),
+            if in_open == 1 { "is" } else { "are" }
+        );
+    }
     let keys = config.study.keys()?;
     let entries: Vec<&ModelEntry> = judges.iter().map(|judge| judge.entry).collect();
     let resolved_keys =
         resolve_keys(&entries, &keys).map_err(|missing| missing.describe("choose another judge with --judge"));
     let nothing = plans.iter().all(|plan| plan.tasks.is_empty());
+    // A judge is asked at temperature 0 unless its entry says otherwise, where the model takes one.
+    let asked: Vec<ModelEntry> = judges
+        .iter()
+        .map(|judge| ModelEntry {
+            temperature: judge.entry.temperature.or(Some(DEFAULT_JUDGE_TEMPERATURE)),
+            ..judge.entry.clone()
+        })
+        .collect();
+    if !nothing {
+        for note in parameter_notes(&asked) {
+            println!("{note}");
+        }
+    }
     if config.dry_run {
         for (judge, plan) in judges.iter().zip(&plans) {
             print!("{}", describe_plan(plan, judge, &settings));
+        }
+        if let Some(sheet) = &dataset.answer_sheet
+            && !nothing
+        {
+            let system = judge_system_prompt(sheet, &dataset.questions);
+            let observed = observed_judge_output(data_dir);
+            let mut estimates = Vec::new();
+            for (entry, plan) in asked.iter().zip(&plans).filter(|(_, plan)| !plan.tasks.is_empty()) {
+                let messages: Vec<String> =
+                    plan.tasks.iter().map(|task| Judgment::new(task, dataset).user_message).collect();
+                let calls: Vec<crate::cost::PlannedCall<'_>> = messages
+                    .iter()
+                    .map(|message| crate::cost::PlannedCall { system: Some(&system), user: message })
+                    .collect();
+                let batchable = batch::BatchApi::for_provider(entry.provider).is_some();
+                estimates.push(crate::cost::estimate(entry, &calls, true, observed, batchable));
+            }
+            print!("{}", crate::cost::describe_estimates(&estimates));
         }
         if !nothing {
             if dataset.answer_sheet.is_none() {
@@ -114,7 +175,9 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if nothing {
+    let collect_open = config.batch.is_some()
+        && open.iter().any(|batch| judges.iter().any(|judge| judge.entry.name == batch.record.caller));
+    if nothing && !collect_open {
         for (judge, plan) in judges.iter().zip(&plans) {
             let by = if judges.len() > 1 { format!("{}: ", judge.entry.name) } else { String::new() };
             println!("{by}{}", nothing_to_do(plan));
@@ -125,9 +188,22 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let mut resolved_keys = resolved_keys.map_err(anyhow::Error::msg)?;
     // The study's prompt for every judge, so that their grades differ only by the judge.
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
+    // With --batch, the judges whose provider has a batch API grade in batches, after the others.
+    let batched = |judge: &ChosenJudge<'_>| {
+        config.batch.is_some() && batch::BatchApi::for_provider(judge.entry.provider).is_some()
+    };
+    if config.batch.is_some() {
+        for judge in judges.iter().filter(|judge| !batched(judge)) {
+            println!(
+                "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
+                judge.entry.name, judge.entry.provider
+            );
+        }
+    }
     let setups: Vec<JudgeSetup<'_>> = judges
         .iter()
         .zip(&plans)
+        .filter(|(judge, plan)| !batched(judge) && !plan.tasks.is_empty())
         .map(|(judge, plan)| JudgeSetup {
             judge,
             key: resolved_keys.remove(&judge.entry.name).flatten(),
@@ -135,12 +211,52 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
             plan,
         })
         .collect();
-    let summary = make_judgments(setups, dataset, &settings, &config.study.data_dir, config.show_progress)?;
-    println!("{}", summary.describe());
-    if summary.interrupted {
-        return Ok(ExitCode::from(INTERRUPTED));
+    let mut code = ExitCode::SUCCESS;
+    if !setups.is_empty() {
+        let summary = make_judgments(setups, dataset, &settings, &config.study.data_dir, config.show_progress)?;
+        println!("{}", summary.describe());
+        let usage: std::collections::BTreeMap<_, _> =
+            summary.usage.iter().map(|(judge, usage)| (judge.clone(), (usage.clone(), false))).collect();
+        print!("{}", crate::cost::describe_actual(&entries, &usage));
+        if summary.interrupted {
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+        if !summary.failed.is_empty() {
+            code = ExitCode::FAILURE;
+        }
     }
-    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if let Some(options) = config.batch {
+        for (judge, plan) in judges.iter().zip(&plans).filter(|(judge, _)| batched(judge)) {
+            let open: Vec<batch::record::OpenBatch> =
+                open.iter().filter(|batch| batch.record.caller == judge.entry.name).cloned().collect();
+            if plan.tasks.is_empty() && open.is_empty() {
+                continue;
+            }
+            let judgments: Vec<Judgment> = plan.tasks.iter().map(|task| Judgment::new(task, dataset)).collect();
+            let setup = batch::judgments::BatchJudge {
+                judge,
+                key: resolved_keys.remove(&judge.entry.name).flatten(),
+                system_prompt: system_prompt.clone(),
+            };
+            let batch_code = batch::judgments::grade_batched(
+                judgments,
+                open,
+                dataset,
+                &registry,
+                setup,
+                data_dir,
+                options,
+                settings.dispatch.max_in_flight,
+            )?;
+            if batch_code == ExitCode::from(INTERRUPTED) {
+                return Ok(batch_code);
+            }
+            if batch_code != ExitCode::SUCCESS {
+                code = batch_code;
+            }
+        }
+    }
+    Ok(code)
 }
 
 /// The judges `--judge` names (each once, in the order given), or the default judge. A name that
@@ -163,6 +279,19 @@ pub fn choose_judges<'a>(settings: &'a RunnerConfig, names: &[String]) -> anyhow
         chosen.push(ChosenJudge { entry: settings.judge(Some(name))?, directory });
     }
     Ok(chosen)
+}
+
+/// The mean length in tokens of the judges' earlier answers in the default judge's audit logs, if
+/// there are any.
+fn observed_judge_output(data_dir: &std::path::Path) -> Option<u64> {
+    let mut outputs = Vec::new();
+    for condition in Condition::ALL {
+        let path = data_dir.join(left_behind_shared::judgments_path(condition));
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let (records, _) = left_behind_shared::parse_judgments(&text, &path.display().to_string());
+        outputs.extend(records.into_iter().filter_map(|record| record.raw_output));
+    }
+    crate::cost::observed_output(outputs.iter().map(|output| (output.as_str(), None)))
 }
 
 fn no_answer_sheet(config: &GradeConfig) -> String {

@@ -5,6 +5,8 @@
 //! A command module may use the engine modules (`run`, `grade`, `fetch`, `local`, `config`, ...);
 //! no engine module uses a command module.
 
+pub mod agreement;
+pub mod batch;
 pub mod fetch;
 pub mod grade;
 pub mod metrics;

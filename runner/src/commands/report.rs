@@ -1,7 +1,8 @@
 //! `left-behind report`: the study's analysis (Tables 1 and 2, the model and question-category
 //! matrices, Figure 1) in text, Markdown, CSV, JSON or LaTeX, under the study's judge, another judge
 //! (`--judge NAME`) or the panel (`--judge panel`); `--judges` compares them all
-//! ([`super::report_judges`]). All numbers come from `shared`.
+//! ([`super::report_judges`]). Each score comes with its 95% interval and the paired contrasts with
+//! their p-values (unless `--no-intervals`; see docs/uncertainty.md). All numbers come from `shared`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,8 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
-    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, compute_report, figure1_svg, headline_lines, panel,
-    render_csv, render_latex, render_markdown, render_text, report_tables,
+    Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, UncertaintySettings, add_uncertainty,
+    compute_report, figure1_svg, headline_lines, panel, render_csv, render_latex_with_headline, render_markdown,
+    render_text, report_tables,
 };
 use serde_json::json;
 
@@ -47,6 +49,42 @@ pub struct ReportArgs {
     pub judges: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Print the paper's tables alone: no intervals, contrasts or p-values (and nothing is resampled).
+    #[arg(long)]
+    pub no_intervals: bool,
+    /// Bootstrap resamples and permutation draws per statistic.
+    #[arg(long, value_name = "N", default_value_t = left_behind_shared::uncertainty::DEFAULT_RESAMPLES, value_parser = parse_resamples)]
+    pub resamples: u32,
+    /// Seed of the resampling (a whole number from 0 to 18446744073709551615): the same seed gives the
+    /// same intervals.
+    #[arg(long, value_name = "NUMBER", default_value_t = left_behind_shared::uncertainty::DEFAULT_SEED, value_parser = parse_seed)]
+    pub seed: u64,
+    /// The effect (points) for the contrasts' "questions needed to detect it".
+    #[arg(long, value_name = "POINTS", default_value_t = left_behind_shared::DEFAULT_DETECTABLE_EFFECT_PP, value_parser = parse_effect)]
+    pub effect: f64,
+}
+
+fn parse_resamples(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => {
+            Err("0 resamples give no interval; use at least 1 (the default is 10000), or --no-intervals".to_owned())
+        }
+        Ok(resamples) => Ok(resamples),
+        Err(_) => Err(format!("{text:?} is not a whole number of resamples (such as 10000)")),
+    }
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{text:?} is not a seed: a seed is a whole number from 0 to 18446744073709551615"))
+}
+
+fn parse_effect(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(effect) if effect.is_finite() && effect > 0.0 => Ok(effect),
+        _ => Err(format!("{text:?} is not an effect: give a positive number of points (such as 2)")),
+    }
 }
 
 /// What `report` prints or writes, after the command line was read.
@@ -61,6 +99,8 @@ pub struct ReportConfig {
     pub judge: Option<String>,
     /// `--judges`: every judge side by side.
     pub judges: bool,
+    /// How to compute the intervals and contrasts; `None` (`--no-intervals`) prints the paper's tables alone.
+    pub uncertainty: Option<UncertaintySettings>,
 }
 
 impl ReportArgs {
@@ -71,6 +111,11 @@ impl ReportArgs {
             out: self.out,
             judge: self.judge,
             judges: self.judges,
+            uncertainty: (!self.no_intervals).then_some(UncertaintySettings {
+                resamples: self.resamples,
+                seed: self.seed,
+                detectable_effect_pp: self.effect,
+            }),
         })
     }
 }
@@ -97,7 +142,10 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
             config.study.data_dir.join("grades").display()
         );
     }
-    let report = compute_report(&graded.rows, &registry);
+    let mut report = compute_report(&graded.rows, &registry);
+    if let Some(uncertainty) = &config.uncertainty {
+        add_uncertainty(&mut report, &graded.rows, &registry, uncertainty);
+    }
     let tables = report_tables(&report, &registry);
     let mut headline = headline_lines(&report);
     if let Some(line) = graded.describe() {
@@ -167,7 +215,7 @@ fn render(
     Ok(match format {
         ReportFormat::Text => render_text(tables, headline),
         ReportFormat::Markdown => render_markdown(tables, headline),
-        ReportFormat::Latex => render_latex(tables),
+        ReportFormat::Latex => render_latex_with_headline(tables, headline),
         ReportFormat::Csv => tables
             .iter()
             .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))

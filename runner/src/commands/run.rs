@@ -1,17 +1,20 @@
 //! `left-behind run`: its arguments, what they select, and what it prints (`--list`, `--dry-run`,
 //! the summary). The calls themselves are [`crate::run`]'s.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::Args;
 use left_behind_shared::{Condition, plural};
 
+use super::batch::{BatchArgs, BatchQuery};
 use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition};
+use crate::batch::{self, answers::BatchOptions, record::BatchWork};
 use crate::config::RunnerConfig;
 use crate::data_lock::{self, Work};
 use crate::model_client::resolve_keys;
 use crate::providers::ProviderKind;
-use crate::run::{Plan, RunMode, Selection, Summary, make_calls, plan};
+use crate::run::{Plan, RunMode, Selection, Summary, estimate, make_calls, parameter_notes, plan};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -46,6 +49,8 @@ pub struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
 /// One `--question` value: a question id (`7`) or a range of them (`10-12`), both ends included.
@@ -87,10 +92,11 @@ impl RunArgs {
             (false, true) => RunMode::RetryErrors,
             (false, false) => RunMode::Missing,
         };
-        let action = match (self.list, self.dry_run) {
-            (true, _) => RunAction::List,
-            (false, true) => RunAction::DryRun,
-            (false, false) => RunAction::Call,
+        let action = match (self.batch.query(), self.list, self.dry_run) {
+            (Some(query), _, _) => RunAction::Batches(query),
+            (None, true, _) => RunAction::List,
+            (None, false, true) => RunAction::DryRun,
+            (None, false, false) => RunAction::Call,
         };
         Ok(RunConfig {
             study: StudyPlace::from_args(self.data, self.config)?,
@@ -98,6 +104,7 @@ impl RunArgs {
             mode,
             action,
             show_progress: !self.no_progress,
+            batch: self.batch.options(),
         })
     }
 }
@@ -110,6 +117,8 @@ pub struct RunConfig {
     pub mode: RunMode,
     pub action: RunAction,
     pub show_progress: bool,
+    /// `--batch`: the calls of models whose provider has a batch API go out as batches.
+    pub batch: Option<BatchOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +129,8 @@ pub enum RunAction {
     DryRun,
     /// Print models, providers, conditions and the call count (`--list`).
     List,
+    /// `--batch --status` or `--batch --cancel`: about the open batches only.
+    Batches(BatchQuery),
 }
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -132,20 +143,39 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub fn execute(config: RunConfig) -> anyhow::Result<ExitCode> {
     let settings = config.study.configuration()?;
     tracing::info!("configuration: {}", settings.source);
-    if config.action == RunAction::List {
-        return list(&settings, &config);
+    let data_dir = &config.study.data_dir;
+    match config.action {
+        RunAction::List => return list(&settings, &config),
+        RunAction::Batches(query) => {
+            return batch::answers::status_or_cancel(data_dir, &settings, BatchWork::Run, query == BatchQuery::Cancel);
+        }
+        RunAction::Call | RunAction::DryRun => {}
     }
     // Held until the calls are made and saved, from before the plan (what is still to do).
     let _lock = match config.action {
-        RunAction::Call => data_lock::acquire_if_present(&config.study.data_dir, Work::Run)?,
-        RunAction::DryRun | RunAction::List => None,
+        RunAction::Call => data_lock::acquire_if_present(data_dir, Work::Run)?,
+        _ => None,
     };
-    let questions = plan::read_questions(&config.study.data_dir)?;
-    let plan = plan::build(&settings, &config.study.data_dir, questions, &config.selection, config.mode)?;
+    let questions = plan::read_questions(data_dir)?;
+    let mut plan = plan::build(&settings, data_dir, questions.clone(), &config.selection, config.mode)?;
+    // Calls carried by open batches are paid for: never asked again while their batch is open. A
+    // record that cannot be read stops everything here, before anything is submitted.
+    let open = batch::record::list_open(data_dir, BatchWork::Run)?;
+    let in_open = batch::answers::set_aside_open(&mut plan, &open);
+    if in_open > 0 && config.batch.is_none() {
+        println!(
+            "note: {in_open} of the selected calls are in open batches and are not asked again; `run --batch` \
+             collects them (`run --batch --status` lists them)"
+        );
+    }
     let keys = config.study.keys()?;
     let resolved_keys = resolve_keys(&plan.models_to_call(), &keys);
+    for note in parameter_notes(plan.models_to_call()) {
+        println!("{note}");
+    }
     if config.action == RunAction::DryRun {
         print!("{}", describe_plan(&plan, &settings));
+        print!("{}", crate::cost::describe_estimates(&estimate(&plan, &settings)));
         if let Err(missing) = resolved_keys {
             println!("note: a real run would stop here: {missing}");
         }
@@ -159,12 +189,20 @@ pub fn execute(config: RunConfig) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(options) = config.batch
+        && (plan.pending_calls() > 0 || !open.is_empty())
+    {
+        return batch::answers::run_batched(plan, open, &settings, data_dir, config.show_progress, options, &questions);
+    }
     if plan.pending_calls() == 0 {
         println!("{}", nothing_to_do(&plan));
         return Ok(ExitCode::SUCCESS);
     }
     let summary = make_calls(&plan, &settings, resolved_keys.map_err(anyhow::Error::new)?, config.show_progress)?;
     println!("{}", summary.describe());
+    let usage: BTreeMap<_, _> =
+        summary.usage.iter().map(|(model, usage)| (model.clone(), (usage.clone(), false))).collect();
+    print!("{}", crate::cost::describe_actual(&plan.models.iter().collect::<Vec<_>>(), &usage));
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
     }
@@ -177,7 +215,8 @@ pub fn run_quietly(config: &RunConfig) -> anyhow::Result<Summary> {
     let settings = config.study.configuration()?;
     let _lock = data_lock::acquire_if_present(&config.study.data_dir, Work::Run)?;
     let questions = plan::read_questions(&config.study.data_dir)?;
-    let plan = plan::build(&settings, &config.study.data_dir, questions, &config.selection, config.mode)?;
+    let mut plan = plan::build(&settings, &config.study.data_dir, questions, &config.selection, config.mode)?;
+    batch::answers::set_aside_open(&mut plan, &batch::record::list_open(&config.study.data_dir, BatchWork::Run)?);
     let keys = config.study.keys()?;
     let resolved_keys = resolve_keys(&plan.models_to_call(), &keys).map_err(anyhow::Error::new)?;
     make_calls(&plan, &settings, resolved_keys, config.show_progress)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use left_behind_shared::{Condition, LoadedDataset, ModelRegistry, Problem, plural};
+use left_behind_shared::{Condition, LoadedDataset, ModelRegistry, Problem, blocks_analysis, plural};
 
 use crate::config::{self, RunnerConfig};
 use crate::data_dir;
@@ -71,12 +71,16 @@ impl StudyPlace {
     }
 
     /// The dataset for a command that analyses it: checked against `registry`; every problem that
-    /// makes it unusable is printed to stderr and the command stops; warnings are counted in a note.
+    /// makes it unusable is printed to stderr and the command stops; the rest (warnings, and errors of
+    /// review files, which only `agreement` reads) are counted in a note.
     pub fn open_usable(&self, registry: &ModelRegistry) -> anyhow::Result<LoadedDataset> {
         let mut loaded = self.read_dataset()?;
         let problems = std::mem::take(&mut loaded.problems);
         loaded.problems = stop_on_errors(&self.data_dir, problems, &loaded, registry)?;
-        let warnings = loaded.problems.len();
+        let ProblemCounts { errors, warnings } = ProblemCounts::of(&loaded.problems);
+        if errors > 0 {
+            eprintln!("note: the review files have {} (`left-behind validate` lists them)", plural(errors, "error"));
+        }
         if warnings > 0 {
             eprintln!("note: the data has {} (`left-behind validate` lists them)", plural(warnings, "warning"));
         }
@@ -93,9 +97,9 @@ pub fn stop_on_errors(
     registry: &ModelRegistry,
 ) -> anyhow::Result<Vec<Problem>> {
     problems.extend(left_behind_shared::validate(&loaded.dataset, registry));
-    let ProblemCounts { errors, .. } = ProblemCounts::of(&problems);
+    let errors = problems.iter().filter(|problem| blocks_analysis(problem)).count();
     if errors > 0 {
-        for problem in problems.iter().filter(|problem| problem.is_error()) {
+        for problem in problems.iter().filter(|problem| blocks_analysis(problem)) {
             eprintln!("{problem}");
         }
         anyhow::bail!(

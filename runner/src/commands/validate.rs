@@ -1,10 +1,11 @@
 //! `left-behind validate`: load a dataset and print every problem with file, line and field.
 //! Exits 0 when the data is usable (warnings allowed), 1 when it has errors.
 
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use clap::Args;
-use left_behind_shared::{plural, validate};
+use left_behind_shared::{ReviewStatus, plural, review_status, validate};
 
 use super::study::{ConfigArgs, DataArgs, ProblemCounts, StudyPlace};
 
@@ -46,15 +47,19 @@ pub fn execute(config: ValidateConfig) -> anyhow::Result<ExitCode> {
     let responses: usize = dataset.results.iter().map(|results| results.responses.len()).sum();
     let run_errors: usize = dataset.results.iter().map(|results| results.errors.len()).sum();
     let failed = dataset.grades.iter().filter(|row| row.is_failed()).count();
+    let stale = dataset.reviews.iter().filter(|review| review_status(review, dataset) == ReviewStatus::Stale).count();
+    let reviewers: BTreeSet<&str> = dataset.reviews.iter().map(|review| review.reviewer.as_str()).collect();
     let ProblemCounts { errors, warnings } = ProblemCounts::of(&problems);
     println!(
         "checked {}: {} questions, {answers} reference answers, {} results files ({responses} responses, {run_errors} failed calls), \
-         {} grades files ({} rows, {failed} failed gradings): {}, {}",
+         {} grades files ({} rows, {failed} failed gradings), {} ({}, {stale} stale): {}, {}",
         config.study.data_dir.display(),
         dataset.questions.len(),
         dataset.results.len(),
         dataset.graded_conditions.len(),
         dataset.grades.len(),
+        plural(reviewers.len(), "review file"),
+        plural(dataset.reviews.len(), "review"),
         plural(errors, "error"),
         plural(warnings, "warning"),
     );

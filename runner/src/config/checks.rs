@@ -55,6 +55,23 @@ pub(super) fn check_numbers(section: &ModelSection) -> anyhow::Result<()> {
     if section.concurrency == Some(0) {
         anyhow::bail!("concurrency must be at least 1");
     }
+    for (field, price) in [
+        ("price_input_per_mtok", section.price_input_per_mtok),
+        ("price_output_per_mtok", section.price_output_per_mtok),
+    ] {
+        if let Some(price) = price
+            && !(price.is_finite() && price >= 0.0)
+        {
+            anyhow::bail!("{field} must be a price in US dollars per million tokens (0 or more)");
+        }
+    }
+    if let Some(discount) = section.batch_discount
+        && !(discount.is_finite() && (0.0..1.0).contains(&discount))
+    {
+        anyhow::bail!(
+            "batch_discount must be the fraction batch mode takes off, from 0 up to (not including) 1, such as 0.5"
+        );
+    }
     if let Some(temperature) = section.temperature
         && !(temperature.is_finite() && (0.0..=2.0).contains(&temperature))
     {

@@ -4,7 +4,7 @@
 use left_behind_shared::{ModelCategory, ModelInfo};
 
 use super::base_url::{BaseUrl, resolve_base_url};
-use super::{DEFAULT_JUDGE, ModelEntry};
+use super::{DEFAULT_JUDGE, ModelEntry, PriceOverrides};
 use crate::providers::ProviderKind;
 
 /// The study's output limit for every model.
@@ -33,6 +33,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         max_tokens: DEFAULT_MAX_TOKENS,
         temperature: None,
         concurrency: None,
+        pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
         family: info.family.clone(),
@@ -56,6 +57,7 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
         temperature: Some(DEFAULT_JUDGE_TEMPERATURE),
         concurrency: None,
+        pricing: PriceOverrides::default(),
         built_in: true,
         local: None,
         family: Some("anthropic".to_owned()),

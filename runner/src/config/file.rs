@@ -95,6 +95,9 @@ pub(super) struct ModelSection {
     pub(super) max_tokens: Option<u32>,
     pub(super) temperature: Option<f32>,
     pub(super) concurrency: Option<usize>,
+    pub(super) price_input_per_mtok: Option<f64>,
+    pub(super) price_output_per_mtok: Option<f64>,
+    pub(super) batch_discount: Option<f64>,
     // provider = "local" only:
     pub(super) model_path: Option<String>,
     pub(super) url: Option<String>,
@@ -110,6 +113,15 @@ pub(super) struct ModelSection {
 }
 
 impl ModelSection {
+    /// The prices the section sets.
+    pub(super) fn pricing(&self) -> super::PriceOverrides {
+        super::PriceOverrides {
+            input_per_mtok: self.price_input_per_mtok,
+            output_per_mtok: self.price_output_per_mtok,
+            batch_discount: self.batch_discount,
+        }
+    }
+
     /// The local-only fields that are set, by name.
     pub(super) fn local_fields(&self) -> Vec<&'static str> {
         [

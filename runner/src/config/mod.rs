@@ -34,6 +34,9 @@
 //!
 //! [models."gpt_5.2"]            # a built-in model: only the fields given change
 //! concurrency = 2
+//! price_input_per_mtok = 1.75   # US dollars per million tokens, for cost estimates
+//! price_output_per_mtok = 14.0  # (the built-in models have documented defaults)
+//! batch_discount = 0.5          # the fraction batch mode takes off
 //!
 //! [conditions.C2]
 //! system_prompt = "..."         # "" sends none
@@ -127,6 +130,9 @@ pub struct ModelEntry {
     pub temperature: Option<f32>,
     /// Requests in flight for this model alone, on top of its provider's limit.
     pub concurrency: Option<usize>,
+    /// Prices the file sets (`price_input_per_mtok`, `price_output_per_mtok`, `batch_discount`);
+    /// unset ones come from [`crate::cost`]'s documented defaults for the built-in models.
+    pub pricing: PriceOverrides,
     /// One of the study's eight (possibly with fields changed by the file).
     pub built_in: bool,
     /// For `provider = "local"`: the GGUF file and how to run it.
@@ -134,6 +140,26 @@ pub struct ModelEntry {
     /// Who made the model (`anthropic`, `openai`, ...): a judge's family is compared with the
     /// families of the models it grades (self-preference in `report --judges`).
     pub family: Option<String>,
+}
+
+/// The prices a configuration file sets for a model, in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PriceOverrides {
+    pub input_per_mtok: Option<f64>,
+    pub output_per_mtok: Option<f64>,
+    /// The fraction batch mode takes off (0.5: half the price).
+    pub batch_discount: Option<f64>,
+}
+
+impl PriceOverrides {
+    /// `self` where set, else `base`.
+    pub fn over(self, base: PriceOverrides) -> PriceOverrides {
+        PriceOverrides {
+            input_per_mtok: self.input_per_mtok.or(base.input_per_mtok),
+            output_per_mtok: self.output_per_mtok.or(base.output_per_mtok),
+            batch_discount: self.batch_discount.or(base.batch_discount),
+        }
+    }
 }
 
 impl ModelEntry {

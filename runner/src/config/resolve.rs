@@ -123,6 +123,7 @@ pub(super) fn new_entry(
         return new_local_entry(name, section, config_dir, env);
     }
     check_no_local_fields(&section, provider)?;
+    let pricing = section.pricing();
     let model_id = section.model_id.filter(|id| !id.trim().is_empty()).context("a new model needs `model_id`")?;
     let BaseUrl { url: base_url, origin: base_url_origin } =
         resolve_base_url(provider, section.base_url.as_deref(), env)?;
@@ -139,6 +140,7 @@ pub(super) fn new_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: section.concurrency,
+        pricing,
         built_in: false,
         local: None,
         family: family(section.family)?,
@@ -153,6 +155,7 @@ pub(super) fn new_local_entry(
     config_dir: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ModelEntry> {
+    let pricing = section.pricing();
     for (field, set) in [
         ("base_url", section.base_url.is_some()),
         ("api_key_env", section.api_key_env.is_some()),
@@ -249,6 +252,7 @@ pub(super) fn new_local_entry(
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         temperature: section.temperature,
         concurrency: None,
+        pricing,
         built_in: false,
         family: family(section.family.clone())?,
         local: Some(LocalModelSettings {
@@ -273,6 +277,7 @@ pub(super) fn apply_section(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
+    let pricing = section.pricing();
     check_no_local_fields(&section, entry.provider)?;
     let mut provider_changed = false;
     if let Some(key) = &section.provider {
@@ -308,6 +313,7 @@ pub(super) fn apply_section(
     entry.max_tokens = section.max_tokens.unwrap_or(entry.max_tokens);
     entry.temperature = section.temperature.or(entry.temperature);
     entry.concurrency = section.concurrency.or(entry.concurrency);
+    entry.pricing = pricing.over(entry.pricing);
     if let Some(family) = family(section.family)? {
         entry.family = Some(family);
     }

@@ -90,8 +90,11 @@ impl Judgment {
         // Temperature 0 unless the judge's entry sets one; providers leave it out where the API
         // takes none.
         request.temperature = request.temperature.or(Some(DEFAULT_JUDGE_TEMPERATURE));
+        // Claude's newest models take no temperature: left out, and recorded as not sent.
+        let (request, sent) = judge.client.fit(&request);
         let mut attempts = Vec::new();
         let mut raw_output = None;
+        let mut usage: Option<left_behind_shared::TokenUsage> = None;
         let (outcome, notes) = loop {
             let call = judge.client.complete(dispatcher, &request).await;
             match call.result {
@@ -101,6 +104,9 @@ impl Judgment {
                     break (GradeOutcome::Failed, format!("{API_ERROR}: {message}"));
                 }
                 Ok(completion) => {
+                    if let Some(used) = &completion.usage {
+                        crate::cost::add_usage(usage.get_or_insert_default(), used);
+                    }
                     let raw = match &judge.key {
                         Some(key) => key.redact(&completion.text),
                         None => completion.text,
@@ -134,6 +140,61 @@ impl Judgment {
                 }
             }
         };
+        let identity = JudgeIdentity {
+            name: judge.name().to_owned(),
+            model_id: judge.client.provider().wire_model_id().to_owned(),
+            prompt_hash: judge.prompt_hash.clone(),
+        };
+        let ended = Ended { outcome, notes, raw_output, attempts, parameters: sent.to_json(), batch_id: None, usage };
+        self.finish(&identity, ended)
+    }
+
+    /// The judgment from the judge's one answer in a batch (`grade --batch`): an answer that is not a
+    /// verdict is not asked again within the batch; it is a failed grading, which the next `grade`
+    /// grades again.
+    pub fn from_batch(
+        self,
+        identity: &JudgeIdentity,
+        answer: Result<String, String>,
+        batch_id: &str,
+        parameters: serde_json::Value,
+    ) -> Judged {
+        let (outcome, notes, raw_output, attempts) = match answer {
+            Err(message) => (
+                GradeOutcome::Failed,
+                format!("{API_ERROR}: {message}"),
+                None,
+                vec![JudgeAttempt { raw_output: None, error: Some(message) }],
+            ),
+            Ok(raw) => match parse_judge_output(&raw) {
+                Ok(verdict) => (
+                    GradeOutcome::Scored(verdict.scores),
+                    verdict.notes,
+                    Some(raw.clone()),
+                    vec![JudgeAttempt { raw_output: Some(raw), error: None }],
+                ),
+                Err(error) => (
+                    GradeOutcome::Failed,
+                    format!("{PARSE_ERROR}: the judge's answer in batch {batch_id} is not a verdict: {error}"),
+                    Some(raw.clone()),
+                    vec![JudgeAttempt { raw_output: Some(raw), error: Some(error.to_string()) }],
+                ),
+            },
+        };
+        let ended = Ended {
+            outcome,
+            notes,
+            raw_output,
+            attempts,
+            parameters,
+            batch_id: Some(batch_id.to_owned()),
+            usage: None,
+        };
+        self.finish(identity, ended)
+    }
+
+    fn finish(self, identity: &JudgeIdentity, ended: Ended) -> Judged {
+        let Ended { outcome, notes, raw_output, attempts, parameters, batch_id, usage } = ended;
         let mut row = self.row;
         row.outcome = outcome;
         row.notes = notes.clone();
@@ -158,16 +219,39 @@ impl Judgment {
             model: row.model.clone(),
             question_id: row.question_id,
             category: row.category,
-            judge: judge.name().to_owned(),
-            judge_model_id: judge.client.provider().wire_model_id().to_owned(),
-            prompt_hash: judge.prompt_hash.clone(),
+            judge: identity.name.clone(),
+            judge_model_id: identity.model_id.clone(),
+            prompt_hash: identity.prompt_hash.clone(),
             user_message: self.user_message,
             raw_output,
             scores: outcome.scores(),
             notes,
             attempts,
             timestamp: crate::clock::now_utc(),
+            parameters: Some(parameters),
+            batch_id,
         };
-        Judged { record, row }
+        Judged { record, row, usage }
     }
+}
+
+/// Who judged, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct JudgeIdentity {
+    /// The configuration's name of the judge.
+    pub name: String,
+    /// The model id sent.
+    pub model_id: String,
+    pub prompt_hash: String,
+}
+
+/// How a judgment ended, before it is recorded.
+struct Ended {
+    outcome: GradeOutcome,
+    notes: String,
+    raw_output: Option<String>,
+    attempts: Vec<JudgeAttempt>,
+    parameters: serde_json::Value,
+    batch_id: Option<String>,
+    usage: Option<left_behind_shared::TokenUsage>,
 }

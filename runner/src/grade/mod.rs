@@ -48,6 +48,8 @@ pub struct Summary {
     /// Failed calls of the selected results files: not answers, not graded.
     pub run_errors: usize,
     pub interrupted: bool,
+    /// Tokens the APIs reported, per judge.
+    pub usage: BTreeMap<String, left_behind_shared::TokenUsage>,
 }
 
 impl Summary {
@@ -231,6 +233,7 @@ async fn execute(
     // The judges take turns, so that each keeps its own provider busy.
     let mut pending = interleave(queues);
     let mut calls = JoinSet::new();
+    let usage_totals = Arc::new(std::sync::Mutex::new(BTreeMap::<String, left_behind_shared::TokenUsage>::new()));
     let mut stopped_watch = stopped.clone();
     loop {
         while calls.len() < window && !summary.interrupted {
@@ -243,6 +246,7 @@ async fn execute(
             let file = judge_grades_path(directories[index].as_ref(), judgment.condition());
             let dispatcher = dispatcher.clone();
             let mut stopped = stopped.clone();
+            let usage_totals = usage_totals.clone();
             calls.spawn(async move {
                 let judged = tokio::select! {
                     // Stopping first: once stopped, no judgment waiting for a slot sends its request.
@@ -250,6 +254,10 @@ async fn execute(
                     _ = stopped.wait_for(|stopped| *stopped) => return JudgmentResult::Cancelled,
                     judged = judgment.judge(&judge, &dispatcher) => judged,
                 };
+                if let Some(usage) = &judged.usage {
+                    let mut totals = usage_totals.lock().expect("the usage totals");
+                    crate::cost::add_usage(totals.entry(judge.name().to_owned()).or_default(), usage);
+                }
                 let Judged { row, .. } = &judged;
                 let result = match row.outcome {
                     GradeOutcome::Scored(_) => JudgmentResult::Graded,
@@ -287,6 +295,7 @@ async fn execute(
         bail!("grades could not be saved (they will be graded again next time):\n  {}", save_errors.join("\n  "));
     }
     summary.failed.sort();
+    summary.usage = std::mem::take(&mut *usage_totals.lock().expect("the usage totals"));
     Ok(summary)
 }
 

@@ -28,6 +28,8 @@ pub struct Judged {
     pub record: JudgmentRecord,
     /// The grade row, scored or failed (-1).
     pub row: GradeRow,
+    /// The tokens the judge's answers used, as the API reported them (for the cost after a run).
+    pub usage: Option<left_behind_shared::TokenUsage>,
 }
 
 /// A condition's grades file and audit log, open for writing by their one writer.

@@ -52,7 +52,7 @@ impl Provider for Anthropic {
     }
 }
 
-fn request_body(model: &str, request: &CompletionRequest) -> serde_json::Value {
+pub(crate) fn request_body(model: &str, request: &CompletionRequest) -> serde_json::Value {
     let mut body = json!({
         "model": model,
         "max_tokens": request.max_output_tokens,
@@ -65,14 +65,17 @@ fn request_body(model: &str, request: &CompletionRequest) -> serde_json::Value {
             json!(system.text)
         };
     }
-    if let Some(temperature) = request.temperature {
+    // The models after Opus 4.6 answer HTTP 400 to any sampling parameter (see `parameters`).
+    if let Some(temperature) = request.temperature
+        && super::parameters::accepted_parameters(ProviderKind::Anthropic, model).temperature
+    {
         body["temperature"] = json!(temperature);
     }
     body
 }
 
 #[derive(Debug, Deserialize)]
-struct MessagesResponse {
+pub(crate) struct MessagesResponse {
     content: Vec<ContentBlock>,
     #[serde(default)]
     stop_reason: Option<String>,
@@ -102,7 +105,10 @@ struct Usage {
     cache_read_input_tokens: Option<u64>,
 }
 
-fn into_completion(response: MessagesResponse, latency: std::time::Duration) -> Result<Completion, ProviderError> {
+pub(crate) fn into_completion(
+    response: MessagesResponse,
+    latency: std::time::Duration,
+) -> Result<Completion, ProviderError> {
     // Text blocks only: thinking and tool blocks are not the answer.
     let text: String = response
         .content

@@ -58,7 +58,7 @@ impl Provider for Google {
     }
 }
 
-fn request_body(request: &CompletionRequest) -> serde_json::Value {
+pub(crate) fn request_body(request: &CompletionRequest) -> serde_json::Value {
     let mut body = json!({
         "contents": [{ "role": "user", "parts": [{ "text": request.user_message }] }],
         "generationConfig": { "maxOutputTokens": request.max_output_tokens },
@@ -74,7 +74,7 @@ fn request_body(request: &CompletionRequest) -> serde_json::Value {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GenerateResponse {
+pub(crate) struct GenerateResponse {
     #[serde(default)]
     candidates: Vec<Candidate>,
     #[serde(default)]
@@ -131,7 +131,10 @@ struct UsageMetadata {
     thoughts_token_count: Option<u64>,
 }
 
-fn into_completion(response: GenerateResponse, latency: std::time::Duration) -> Result<Completion, ProviderError> {
+pub(crate) fn into_completion(
+    response: GenerateResponse,
+    latency: std::time::Duration,
+) -> Result<Completion, ProviderError> {
     let Some(candidate) = response.candidates.into_iter().next() else {
         return Err(
             match response.prompt_feedback.and_then(|feedback| {

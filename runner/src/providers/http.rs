@@ -69,6 +69,13 @@ impl Endpoint {
         self.exchange(url, headers, body).await.map_err(|error| error.redacted(self.key.as_ref()))
     }
 
+    /// `bytes` decoded as `T`, or what is wrong with them (the key redacted before anything is cut).
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, ProviderError> {
+        serde_json::from_slice(bytes).map_err(|error| {
+            ProviderError::Malformed(format!("{error} (the body begins {:?})", shorten(&self.server_text(bytes))))
+        })
+    }
+
     /// A server's body as text with the key redacted, whole: nothing of it is kept before this.
     fn server_text(&self, body: &[u8]) -> String {
         redact(self.key.as_ref(), &String::from_utf8_lossy(body))
@@ -81,20 +88,75 @@ impl Endpoint {
         body: &serde_json::Value,
     ) -> Result<Answer<T>, ProviderError> {
         let started = Instant::now();
-        let response = self.client.post(url).headers(headers).json(body).send().await.map_err(transport_error)?;
+        let bytes = self.send(self.client.post(url).headers(headers).json(body)).await?;
+        Ok(Answer { value: self.decode(&bytes)?, latency: started.elapsed() })
+    }
+
+    /// GETs `url` and decodes a successful answer as `T` (a batch's status).
+    pub async fn get_json<T: DeserializeOwned>(&self, url: Url, headers: HeaderMap) -> Result<T, ProviderError> {
+        let exchange = async { self.decode(&self.send(self.client.get(url).headers(headers)).await?) };
+        exchange.await.map_err(|error| error.redacted(self.key.as_ref()))
+    }
+
+    /// GETs `url` and returns the body as it came (a batch's JSONL results).
+    pub async fn get_bytes(&self, url: Url, headers: HeaderMap) -> Result<Vec<u8>, ProviderError> {
+        let exchange = async { self.send(self.client.get(url).headers(headers)).await };
+        exchange.await.map_err(|error| error.redacted(self.key.as_ref()))
+    }
+
+    /// POSTs a `multipart/form-data` body (RFC 7578) of text `fields` and one file, and decodes the
+    /// answer as `T` (OpenAI's file upload). Built by hand: one file part needs no multipart library.
+    pub async fn post_multipart<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        mut headers: HeaderMap,
+        fields: &[(&str, &str)],
+        file: MultipartFile<'_>,
+    ) -> Result<T, ProviderError> {
+        let boundary = format!("left-behind-{:016x}", fastrand::u64(..));
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{}\"; filename=\"{}\"\r\ncontent-type: {}\r\n\r\n",
+                file.field, file.file_name, file.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+            .map_err(|error| ProviderError::InvalidRequest(error.to_string()))?;
+        headers.insert(reqwest::header::CONTENT_TYPE, content_type);
+        let exchange = async { self.decode(&self.send(self.client.post(url).headers(headers).body(body)).await?) };
+        exchange.await.map_err(|error| error.redacted(self.key.as_ref()))
+    }
+
+    /// Sends the request and reads the whole answer; a status other than 2xx is an error.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ProviderError> {
+        let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
-        let latency = started.elapsed();
         if !status.is_success() {
             let message = server_message(&self.server_text(&bytes), self.key.as_ref());
             return Err(status_error(status, retry_after, message));
         }
-        let value = serde_json::from_slice(&bytes).map_err(|error| {
-            ProviderError::Malformed(format!("{error} (the body begins {:?})", shorten(&self.server_text(&bytes))))
-        })?;
-        Ok(Answer { value, latency })
+        Ok(bytes.to_vec())
     }
+}
+
+/// One file of a multipart upload.
+pub(crate) struct MultipartFile<'a> {
+    pub field: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
 }
 
 /// A failure of the exchange itself. The URL is dropped from the message (it names the endpoint,

@@ -12,7 +12,8 @@ pub(crate) mod http;
 pub mod huggingface;
 pub mod openai;
 pub mod openai_compatible;
-mod openai_wire;
+pub(crate) mod openai_wire;
+pub mod parameters;
 pub mod xai;
 
 use std::future::Future;
@@ -126,6 +127,14 @@ pub enum ProviderError {
     /// Final.
     #[error("local engine: {0}")]
     Engine(String),
+    /// A request inside a provider's batch failed there (the provider's error code and message).
+    /// Final for this batch; the next `run` or `grade` asks again.
+    #[error("failed inside batch {batch_id}{}: {message}", code_text(.code.as_deref()))]
+    InBatch { batch_id: String, status: Option<u16>, code: Option<String>, message: String },
+}
+
+fn code_text(code: Option<&str>) -> String {
+    code.map(|code| format!(" ({code})")).unwrap_or_default()
 }
 
 fn retry_after_text(retry_after: Option<Duration>) -> String {
@@ -160,6 +169,7 @@ impl ProviderError {
             | ProviderError::Connection(_)
             | ProviderError::InvalidRequest(_)
             | ProviderError::Engine(_) => None,
+            ProviderError::InBatch { status, .. } => *status,
         }
     }
 
@@ -192,6 +202,12 @@ impl ProviderError {
             ProviderError::Blocked { reason } => ProviderError::Blocked { reason: secret.redact(&reason) },
             ProviderError::InvalidRequest(message) => ProviderError::InvalidRequest(secret.redact(&message)),
             ProviderError::Engine(message) => ProviderError::Engine(secret.redact(&message)),
+            ProviderError::InBatch { batch_id, status, code, message } => ProviderError::InBatch {
+                batch_id,
+                status,
+                code: code.map(|code| secret.redact(&code)),
+                message: secret.redact(&message),
+            },
             timeout @ ProviderError::Timeout(_) => timeout,
         }
     }

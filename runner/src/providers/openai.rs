@@ -27,6 +27,11 @@ pub fn is_reasoning_model(model_id: &str) -> bool {
         || id.starts_with("gpt-5.")
 }
 
+/// OpenAI's Chat Completions dialect for `model_id` (live calls and batch lines alike).
+pub(crate) fn dialect(model_id: &str) -> Dialect {
+    Dialect { max_tokens_field: "max_completion_tokens", send_temperature: !is_reasoning_model(model_id) }
+}
+
 impl Provider for OpenAi {
     fn kind(&self) -> ProviderKind {
         ProviderKind::OpenAi
@@ -37,10 +42,6 @@ impl Provider for OpenAi {
     }
 
     fn complete<'a>(&'a self, request: &'a CompletionRequest) -> ProviderFuture<'a> {
-        let dialect = Dialect {
-            max_tokens_field: "max_completion_tokens",
-            send_temperature: !is_reasoning_model(&self.model_id),
-        };
-        Box::pin(openai_wire::complete(&self.endpoint, &self.model_id, request, dialect))
+        Box::pin(openai_wire::complete(&self.endpoint, &self.model_id, request, dialect(&self.model_id)))
     }
 }

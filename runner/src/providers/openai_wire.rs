@@ -51,7 +51,7 @@ pub(crate) async fn complete(
 }
 
 #[derive(Debug, Deserialize)]
-struct ChatResponse {
+pub(crate) struct ChatResponse {
     #[serde(default)]
     choices: Vec<Choice>,
     #[serde(default)]
@@ -105,7 +105,10 @@ struct CompletionDetails {
     reasoning_tokens: Option<u64>,
 }
 
-fn into_completion(response: ChatResponse, latency: std::time::Duration) -> Result<Completion, ProviderError> {
+pub(crate) fn into_completion(
+    response: ChatResponse,
+    latency: std::time::Duration,
+) -> Result<Completion, ProviderError> {
     let Some(choice) = response.choices.into_iter().next() else {
         return Err(ProviderError::Malformed(match response.error {
             Some(error) => format!("no choices; the server says {error}"),

@@ -18,11 +18,13 @@ use left_behind_shared::{Condition, ResponseRecord, ResultsFile, RunError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::RunnerConfig;
+use crate::batch;
+use crate::config::{ModelEntry, RunnerConfig};
 use crate::dispatch::Dispatcher;
 use crate::interrupt::block_on_interruptible;
 use crate::model_client::ModelClient;
 use crate::progress::Progress;
+use crate::providers::parameters::{SentParameters, accepted_parameters, temperature_note};
 use crate::providers::{self, SystemPrompt};
 pub use plan::{FilePlan, Plan, RunMode, Selection};
 use writer::{Recorded, ResultsDocument};
@@ -36,18 +38,29 @@ pub fn make_calls(
     show_progress: bool,
 ) -> anyhow::Result<Summary> {
     block_on_interruptible(|cancel, cancelled| async move {
-        let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
         let http = providers::http_client(settings.dispatch.max_in_flight).context("cannot build the HTTP client")?;
-        let mut clients = BTreeMap::new();
-        for model in plan.models_to_call() {
-            let key = resolved_keys.get(&model.name).cloned().flatten();
-            clients.insert(
-                model.name.clone(),
-                Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?),
-            );
-        }
-        execute(plan, settings, &clients, dispatcher, (cancel, cancelled), show_progress).await
+        call_live(plan, settings, &resolved_keys, http, (cancel, cancelled), show_progress).await
     })
+}
+
+/// Makes the plan's pending calls live, on the runtime the caller runs (`run`, or `run --batch`
+/// for the models without a batch API).
+pub(crate) async fn call_live(
+    plan: &Plan,
+    settings: &RunnerConfig,
+    resolved_keys: &BTreeMap<String, Option<crate::secrets::Secret>>,
+    http: reqwest::Client,
+    stop: (Arc<watch::Sender<bool>>, watch::Receiver<bool>),
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
+    let dispatcher = Arc::new(Dispatcher::new(settings.dispatch.clone()));
+    let mut clients = BTreeMap::new();
+    for model in plan.models_to_call() {
+        let key = resolved_keys.get(&model.name).cloned().flatten();
+        clients
+            .insert(model.name.clone(), Arc::new(ModelClient::new(model, key, settings, &dispatcher, http.clone())?));
+    }
+    execute(plan, settings, &clients, dispatcher, stop, show_progress).await
 }
 
 /// What a run did.
@@ -55,6 +68,8 @@ pub fn make_calls(
 pub struct Summary {
     pub planned: usize,
     pub answered: usize,
+    /// Tokens the APIs reported, per model.
+    pub usage: BTreeMap<String, left_behind_shared::TokenUsage>,
     /// (results file, question id, message)
     pub failed: Vec<(String, u32, String)>,
     pub interrupted: bool,
@@ -127,7 +142,9 @@ async fn execute(
                     outcome = job.call(&dispatcher) => outcome,
                 };
                 let result = match &outcome {
-                    Recorded::Answer(_) => CallResult::Answered,
+                    Recorded::Answer(answer) => {
+                        CallResult::Answered(job.client.entry.name.clone(), answer.usage.clone())
+                    }
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
                         CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
@@ -149,7 +166,12 @@ async fn execute(
     let mut cancelled_watch = cancelled.clone();
     while let Some(joined) = calls.join_next().await {
         match joined.context("a call task failed")? {
-            CallResult::Answered => summary.answered += 1,
+            CallResult::Answered(model, usage) => {
+                summary.answered += 1;
+                if let Some(usage) = usage {
+                    crate::cost::add_usage(summary.usage.entry(model).or_default(), &usage);
+                }
+            }
             CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
             CallResult::Cancelled => summary.interrupted = true,
         }
@@ -172,7 +194,7 @@ async fn execute(
 }
 
 enum CallResult {
-    Answered,
+    Answered(String, Option<left_behind_shared::TokenUsage>),
     Failed(String, u32, String),
     Cancelled,
 }
@@ -191,6 +213,7 @@ impl Job {
         let language = self.condition.language();
         let text = self.question.text(language).to_owned();
         let request = self.client.request(self.system_prompt.clone().map(SystemPrompt::new), text.clone());
+        let (request, sent) = self.client.fit(&request);
         let outcome = self.client.complete(dispatcher, &request).await;
         let model = &self.client.entry.name;
         match outcome.result {
@@ -217,7 +240,7 @@ impl Job {
                     api_model_id: Some(self.client.provider().wire_model_id().to_owned()),
                     served_model: completion.served_model,
                     answered_at: Some(crate::clock::now_utc()),
-                    extra: completion.record_fields,
+                    extra: with_parameters(completion.record_fields, &sent),
                 })
             }
             Err(error) => {
@@ -243,15 +266,80 @@ impl Job {
     }
 }
 
+/// The cost estimate of the plan's pending calls, per model: prompts from the questions and system
+/// prompts, output from the model's earlier answers (else all earlier answers of the selection,
+/// else its `max_tokens`).
+pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelEstimate> {
+    use crate::cost::{PlannedCall, observed_output};
+    let answers_of = |model: Option<&str>| {
+        observed_output(
+            plan.files
+                .iter()
+                .filter(|file| model.is_none_or(|model| file.model.name == model))
+                .flat_map(|file| file.existing.iter().flat_map(|existing| existing.responses.iter()))
+                .map(|response| {
+                    (response.response.as_str(), response.usage.as_ref().and_then(|usage| usage.output_tokens))
+                }),
+        )
+    };
+    let everyone = answers_of(None);
+    plan.models_to_call()
+        .into_iter()
+        .map(|model| {
+            let mut calls = Vec::new();
+            for file in plan.files.iter().filter(|file| file.model.name == model.name) {
+                let system = settings.condition(file.condition).system_prompt.as_deref();
+                for &question_id in &file.pending {
+                    calls
+                        .push(PlannedCall { system, user: plan.question(question_id).text(file.condition.language()) });
+                }
+            }
+            let own = answers_of(Some(&model.name));
+            let batchable = batch::BatchApi::for_provider(model.provider).is_some();
+            let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
+            if own.is_none() && everyone.is_some() {
+                estimate.output_basis = "observed, other models".to_owned();
+            }
+            estimate
+        })
+        .collect()
+}
+
+/// An answer's extra fields with the parameters sent beside the prompt (`parameters`).
+pub(crate) fn with_parameters(
+    mut fields: serde_json::Map<String, serde_json::Value>,
+    sent: &SentParameters,
+) -> serde_json::Map<String, serde_json::Value> {
+    fields.insert("parameters".to_owned(), sent.to_json());
+    fields
+}
+
+/// The notes printed once per command: models asked without their configured temperature.
+pub(crate) fn parameter_notes<'a>(models: impl IntoIterator<Item = &'a ModelEntry>) -> Vec<String> {
+    models
+        .into_iter()
+        .filter_map(|model| {
+            let temperature = model.temperature?;
+            let accepted = accepted_parameters(model.provider, &model.model_id);
+            (!accepted.temperature).then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
+        })
+        .collect()
+}
+
 fn new_results_file(file: &FilePlan, settings: &RunnerConfig) -> ResultsFile {
+    new_results_file_for(file.condition, &file.model, settings)
+}
+
+/// A results file of `model` under `condition` with no answers yet.
+pub(crate) fn new_results_file_for(condition: Condition, model: &ModelEntry, settings: &RunnerConfig) -> ResultsFile {
     let now = crate::clock::now_utc();
     ResultsFile {
-        model: file.model.name.clone(),
-        model_id: file.model.model_id.clone(),
-        condition: file.condition,
-        condition_description: file.condition.description().to_owned(),
-        language: file.condition.language(),
-        system_prompt_used: settings.condition(file.condition).system_prompt.clone(),
+        model: model.name.clone(),
+        model_id: model.model_id.clone(),
+        condition,
+        condition_description: condition.description().to_owned(),
+        language: condition.language(),
+        system_prompt_used: settings.condition(condition).system_prompt.clone(),
         started_at: now.clone(),
         responses: Vec::new(),
         errors: Vec::new(),

@@ -187,7 +187,7 @@ pub fn build(
     Ok(Plan { models, conditions, questions, files })
 }
 
-fn read_existing(path: &Path, relative_path: &str) -> anyhow::Result<Option<ResultsFile>> {
+pub(crate) fn read_existing(path: &Path, relative_path: &str) -> anyhow::Result<Option<ResultsFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),

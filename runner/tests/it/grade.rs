@@ -432,8 +432,9 @@ async fn resume_grades_only_what_is_missing_or_failed_and_force_grades_again() {
     write(data.path(), "results/C1_english/qwen3.json", &serde_json::to_string_pretty(&results).unwrap());
     let dry = run_binary(grade_args(data.path(), &["--condition", "C1", "--dry-run"]), env.clone(), data.path()).await;
     assert!(
-        text(&dry.stdout).ends_with(
-            "\ntotal: 1 response to grade (1 of them were answered again since they were graded), 3 already graded\n"
+        text(&dry.stdout).contains(
+            "\ntotal: 1 response to grade (1 of them were answered again since they were graded), 3 already graded\n\
+             cost estimate"
         ),
         "{}",
         text(&dry.stdout)

@@ -2,6 +2,9 @@
 //! a temporary directory, runs the real binary (or the library) on it, and checks its output, exit
 //! status and files. Every test that talks HTTP talks to a real server on 127.0.0.1 it started.
 
+mod agreement;
+mod batch;
+mod batch_server;
 mod config;
 mod dispatch;
 mod docs_commands;

@@ -40,7 +40,17 @@ fn out_writes_the_report_and_figure_1() {
     for (format, files) in [
         ("markdown", vec!["report.md"]),
         ("latex", vec!["report.tex"]),
-        ("csv", vec!["conditions.csv", "model_categories.csv", "models.csv", "question_categories.csv"]),
+        (
+            "csv",
+            vec![
+                "conditions.csv",
+                "model_categories.csv",
+                "models.csv",
+                "question_categories.csv",
+                "contrasts.csv",
+                "contrasts_by_model.csv",
+            ],
+        ),
     ] {
         let output = left_behind(&[
             "report",
@@ -58,7 +68,12 @@ fn out_writes_the_report_and_figure_1() {
         }
     }
     assert!(read(out.path().join("report.tex")).contains("\\toprule"));
-    assert!(read(out.path().join("conditions.csv")).starts_with("Condition,n,Total,Accuracy,Fluency,Completeness"));
+    // Each interval in two columns of its own; the contrasts in tables of their own.
+    assert!(
+        read(out.path().join("conditions.csv"))
+            .starts_with("Condition,n,Total,Total CI low,Total CI high,Accuracy,Fluency,Completeness")
+    );
+    assert!(read(out.path().join("contrasts.csv")).starts_with("Contrast,Models,Pairs,Difference,95% CI,p,p (Holm)"));
     let figure = read(out.path().join("figure1.svg"));
     assert!(figure.starts_with("<svg") && figure.contains("English-first") && figure.contains("Bilingual"));
 }

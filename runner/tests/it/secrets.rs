@@ -213,3 +213,60 @@ async fn a_key_across_the_cut_reaches_neither_the_results_file_nor_the_logs() {
     assert_no_part_of_the_key(stored, "the results file");
     assert!(stored.contains("Incorrect API key provided: xxx") && stored.contains("[redacted]"), "{stored}");
 }
+
+/// The batch paths: records, the uploaded file, results that quote the key, status and logs.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_never_reach_batch_records_uploaded_files_results_or_logs() {
+    use crate::batch_server::{BatchServer, Scenario};
+    let batch = BatchServer::start(Scenario {
+        fail_marker: Some("2?".to_owned()),
+        error_message: format!("refused; you sent the key {KEY}"),
+        // A careless server that quotes the key back in the answer.
+        answer: std::sync::Arc::new(|user, _| format!("echo {KEY}: {user}")),
+        ..Scenario::default()
+    })
+    .await;
+    let data = dataset(2);
+    let url = batch.url();
+    let models = format!(
+        "[models.gpt_x]\nprovider = \"openai\"\nbase_url = \"{url}/v1\"\nmodel_id = \"gpt-5.2\"\n\n\
+         [models.claude_x]\nprovider = \"anthropic\"\nbase_url = \"{url}\"\nmodel_id = \"claude-opus-4-5\"\n\n\
+         [models.gem_x]\nprovider = \"google\"\nbase_url = \"{url}\"\nmodel_id = \"gemini-3-pro-preview\"\n"
+    );
+    let config = crate::support::write_config(data.path(), "", &models);
+    let env: Vec<(String, String)> = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GOOGLE_API_KEY"]
+        .iter()
+        .map(|variable| ((*variable).to_owned(), KEY.to_owned()))
+        .collect();
+    let mut logs = String::new();
+    for extra in [vec!["--dry-run"], vec!["--batch", "--batch-poll", "0.02"], vec!["--batch", "--status"]] {
+        let mut args = vec!["-vvv".to_owned()];
+        args.extend(crate::support::run_args(
+            data.path(),
+            &config,
+            &[&["--model", "gpt_x,claude_x,gem_x", "--condition", "C1"][..], &extra[..]].concat(),
+        ));
+        let output = run_binary(args, env.clone(), data.path()).await;
+        logs.push_str(&text(&output.stdout));
+        logs.push_str(&text(&output.stderr));
+    }
+    let requests = batch.server.requests();
+    assert!(requests.iter().any(|seen| seen.header("authorization") == Some(&format!("Bearer {KEY}"))));
+    assert!(requests.iter().any(|seen| seen.header("x-api-key") == Some(KEY)));
+    assert!(requests.iter().any(|seen| seen.header("x-goog-api-key") == Some(KEY)));
+    // The uploaded JSONL file and every other body and URL: no key.
+    assert!(requests.iter().any(|seen| seen.path == "/v1/files"));
+    assert!(requests.iter().all(|seen| !seen.path.contains(KEY) && !seen.raw_body.contains(KEY)));
+    assert!(logs.contains("batches: 3 answered, 3 failed"), "{logs}");
+    assert!(!logs.contains(KEY), "a key is in the logs:\n{logs}");
+    let mut files = Vec::new();
+    all_files(data.path(), &mut files);
+    assert!(files.iter().any(|file| file.to_string_lossy().contains("batches/done")), "{files:?}");
+    for file in &files {
+        let content = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        assert!(!content.contains(KEY), "a key is in {}", file.display());
+    }
+    let answers = crate::support::read_results(&data.path().join("results/C1_english/claude_x.json"));
+    assert!(answers.responses[0].response.contains("[redacted]"), "{}", answers.responses[0].response);
+    assert!(answers.errors[0].message.contains("[redacted]"), "{}", answers.errors[0].message);
+}

@@ -8,7 +8,12 @@ fn usable_data_with_warnings_exits_zero() {
     assert!(output.status.success(), "{out}");
     assert!(out.contains("warning: grades/C2_kazakh.csv: 1 grading failed (-1 scores)"), "{out}");
     assert!(out.contains("2 questions, 0 reference answers, 4 results files (8 responses, 0 failed calls)"), "{out}");
-    assert!(out.contains("2 grades files (8 rows, 1 failed gradings): 0 errors, 2 warnings"), "{out}");
+    assert!(
+        out.contains(
+            "2 grades files (8 rows, 1 failed gradings), 0 review files (0 reviews, 0 stale): 0 errors, 2 warnings"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

@@ -148,6 +148,8 @@ fn record(question_id: u32) -> JudgmentRecord {
             JudgeAttempt { raw_output: Some("{\"accuracy\": 2}".to_owned()), error: Some("no fluency".to_owned()) },
         ],
         timestamp: "2026-01-01T00:00:00Z".to_owned(),
+        parameters: Some(serde_json::json!({"max_tokens": 250, "temperature_not_sent": 0.0})),
+        batch_id: Some("msgbatch_1".to_owned()),
     }
 }
 

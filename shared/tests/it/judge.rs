@@ -1,7 +1,7 @@
 //! The judge's prompt over a small hand-made answer sheet (snapshot), with question ids matched to
 //! the sheet's per-category numbering.
 
-use left_behind_shared::{judge_system_prompt, parse_answer_sheet, parse_questions};
+use left_behind_shared::{RUBRIC_CRITERIA, judge_system_prompt, parse_answer_sheet, parse_questions};
 
 use crate::fixtures::QUESTIONS;
 
@@ -38,4 +38,18 @@ fn the_system_prompt_holds_the_rubric_and_the_whole_sheet_by_question_id() {
     assert!(prompt.contains("Q4. What is a dombra?\n   Answer: A two-stringed lute OR the national instrument\n   (several answers are accepted)\n"));
     assert!(prompt.contains("Q2. Францияның астанасы?\n   Answer: (not given in this language)\n"));
     insta::assert_snapshot!(prompt);
+}
+
+#[test]
+fn the_rubric_reviewers_see_is_the_judges_word_for_word() {
+    let sheet = parse_answer_sheet(SHEET, "benchmark/answer_sheet.txt").unwrap();
+    let questions = parse_questions(QUESTIONS, "benchmark/questions.json").unwrap();
+    let prompt = judge_system_prompt(&sheet, &questions);
+    for criterion in RUBRIC_CRITERIA {
+        let mut block = format!("{} ({})\n", criterion.name, criterion.asks);
+        for (score, level) in criterion.levels.iter().enumerate() {
+            block.push_str(&format!("  {score} = {level}\n"));
+        }
+        assert!(prompt.contains(&block), "{block}");
+    }
 }

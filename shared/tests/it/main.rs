@@ -1,6 +1,7 @@
 //! Integration tests of the shared core: parsers, validation, the report's aggregates and renderings,
 //! on small datasets written by hand in each test.
 
+mod agreement;
 mod answer_sheet;
 mod dataset;
 mod filter;
@@ -13,5 +14,7 @@ mod metrics;
 mod questions;
 mod report;
 mod results;
+mod review;
 mod run_records;
 mod study;
+mod uncertainty;

@@ -82,9 +82,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let report = work.join("report.json");
     write_report(root, &study, &["--format", "json"], &report)?;
-    // The configured dataset's tables as `report` prints them (CSV: the printed strings, one table each).
+    // The configured dataset's tables as `report` prints them (CSV: the printed strings, one table each;
+    // the paper's tables, without intervals, as the site's tables are).
     let configured_report = work.join("configured-report");
-    write_report(root, &configured, &["--format", "csv", "--out"], &configured_report)?;
+    write_report(root, &configured, &["--format", "csv", "--no-intervals", "--out"], &configured_report)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 

@@ -139,7 +139,7 @@ impl Serialize for ContrastScope {
 }
 
 fn category_id(category: ModelCategory) -> String {
-    serde_json::to_value(category).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+    category.key().to_owned()
 }
 
 /// One paired contrast over one scope.

@@ -36,6 +36,8 @@ for (let run = 0; run < NAVIGATIONS; run++) {
   await page.waitForFunction(() => window.__overviewRendered !== undefined, null, { timeout: 30_000 });
   // The response list is built after the overview is shown; wait for it too, to report its cost.
   await page.waitForFunction(() => performance.getEntriesByName('lb:index').length > 0, null, { timeout: 30_000 });
+  // The 95% intervals are computed after the first paint too (web/src/intervals.rs): their cost.
+  await page.waitForFunction(() => performance.getEntriesByName('lb:intervals').length > 0, null, { timeout: 30_000 });
   loads.push(
     await page.evaluate(() => {
       const mark = (name) => performance.getEntriesByName(name)[0]?.startTime;
@@ -50,6 +52,7 @@ for (let run = 0; run < NAVIGATIONS; run++) {
         compute: measure('lb:compute'),
         render: window.__overviewRendered - mark('lb:compute-end'),
         index: measure('lb:index'),
+        intervals: measure('lb:intervals'),
       };
     }),
   );
@@ -122,6 +125,7 @@ for (const [label, name] of [
   ['render: overview DOM', 'render'],
   ['**total: navigation to overview rendered**', 'total'],
   ['afterwards: response list (index, language detection, search text)', 'index'],
+  ['afterwards: 95% intervals and contrasts (10,000 resamples each)', 'intervals'],
 ]) {
   const s = field(name);
   console.log(`| ${label} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.max)} |`);

@@ -21,7 +21,8 @@ after(async () => {
 /** The displayed number equals the report's at the printed precision. */
 function assertShown(shown, value, decimals, what) {
   assert.notEqual(value, null, `${what}: the report has no value`);
-  const number = Number(shown.replace('+', '').replace('−', '-'));
+  // The number before its interval, if one is shown beside it (`76.9 [72.8, 80.9]`).
+  const number = Number(shown.split(' [')[0].replace('+', '').replace('−', '-'));
   assert.ok(Math.abs(number - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: the site shows ${shown}, the report says ${value}`);
 }
 

@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     }
                     LoadState::Ready(site) => {
                         provide_context(site.clone());
+                        crate::intervals::provide_intervals(site.clone());
                         let empty = site.is_empty();
                         // Runs once the first page is rendered: time it, then build the response list
                         // for the other pages (the overview does not need it).

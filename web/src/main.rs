@@ -5,6 +5,7 @@
 mod app;
 mod components;
 mod data;
+mod intervals;
 mod markdown;
 mod pages;
 mod site;

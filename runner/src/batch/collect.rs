@@ -135,15 +135,15 @@ pub async fn submit(
     Ok(submitted)
 }
 
-/// Whether a failed create request surely created no batch: the server answered, and refused.
+/// Whether a failed create request surely created no batch: the provider itself answered, and
+/// refused (a 4xx, a rate limit, an internal error or an overload), or the request was never sent.
+/// A gateway's 502 or 504, a timeout or a broken connection may come after the batch was made.
 fn surely_not_created(error: &ProviderError) -> bool {
-    matches!(
-        error,
-        ProviderError::Rejected { .. }
-            | ProviderError::RateLimited { .. }
-            | ProviderError::Server { .. }
-            | ProviderError::InvalidRequest(_)
-    )
+    match error {
+        ProviderError::Rejected { .. } | ProviderError::RateLimited { .. } | ProviderError::InvalidRequest(_) => true,
+        ProviderError::Server { status, .. } => matches!(status, 500 | 503 | 529),
+        _ => false,
+    }
 }
 
 /// How following one batch ended.

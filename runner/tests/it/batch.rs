@@ -579,3 +579,43 @@ async fn dry_run_estimates_tokens_and_cost_live_and_in_batch_from_the_configured
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("batch_discount must be the fraction"), "{}", text(&output.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_the_provider_refuses_leaves_no_open_record_and_its_calls_to_be_asked_again() {
+    let batch = BatchServer::start(Scenario { refuse_creation: true, ..Scenario::default() }).await;
+    let data = dataset(2);
+    let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
+    let output =
+        run_binary(batch_args(data.path(), &config, "gpt_x,claude_x", &["--condition", "C1"]), keys(), data.path())
+            .await;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("refused: gpt_x (openai gpt-5.2): a batch of 2 requests was refused"), "{stdout}");
+    assert!(stdout.contains("batch refused: the account has no batch access"), "{stdout}");
+    assert!(open_records(data.path()).is_empty(), "nothing was created, so nothing stays open");
+    let dry = run_binary(
+        run_args(data.path(), &config, &["--model", "gpt_x,claude_x", "--condition", "C1", "--dry-run"]),
+        keys(),
+        data.path(),
+    )
+    .await;
+    assert!(text(&dry.stdout).contains("total: 4 calls to make"), "{}", text(&dry.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polls_that_are_rate_limited_wait_for_retry_after_and_carry_on() {
+    let batch = BatchServer::start(Scenario { throttled_polls: 3, ..Scenario::default() }).await;
+    let data = dataset(2);
+    let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
+    let output =
+        run_binary(batch_args(data.path(), &config, "claude_x", &["--condition", "C1"]), keys(), data.path()).await;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("batches: 2 answered, 0 failed"), "{stdout}");
+    let throttled: Vec<_> = batch.server.requests().into_iter().filter(|seen| seen.method == "GET").collect();
+    // Three polls answered 429, then polls until the batch ended: each 429 was waited out.
+    assert!(throttled.len() >= 3 + 3, "{} polls", throttled.len());
+    for pair in throttled.windows(2).take(3) {
+        assert!(pair[1].at.duration_since(pair[0].at) >= Duration::from_millis(50), "Retry-After was honoured");
+    }
+}

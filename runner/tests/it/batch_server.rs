@@ -27,6 +27,10 @@ pub struct Scenario {
     pub expire_after: Option<usize>,
     /// How long the results download takes to answer.
     pub results_delay: Duration,
+    /// The first this many status requests are answered 429 with `retry-after` (seconds).
+    pub throttled_polls: usize,
+    /// Every request that would create a batch is refused (HTTP 400).
+    pub refuse_creation: bool,
     /// The message of a request that fails inside the batch.
     pub error_message: String,
     /// The answer text for a request (its user message, its system prompt).
@@ -40,6 +44,8 @@ impl Default for Scenario {
             fail_marker: None,
             expire_after: None,
             results_delay: Duration::ZERO,
+            refuse_creation: false,
+            throttled_polls: 0,
             error_message: "the request was refused inside the batch".to_owned(),
             answer: Arc::new(|user, _| format!("answer to: {user}")),
         }
@@ -67,6 +73,7 @@ pub struct FakeBatch {
 struct State {
     batches: Vec<FakeBatch>,
     files: BTreeMap<String, String>,
+    throttled: usize,
 }
 
 pub struct BatchServer {
@@ -130,6 +137,20 @@ fn respond(state: &Mutex<State>, scenario: &Scenario, seen: &Seen) -> Reply {
     let mut state = state.lock().unwrap();
     let path = seen.path.split('?').next().unwrap_or_default().to_owned();
     let method = seen.method.as_str();
+    let creates = method == "POST"
+        && (path == "/v1/batches" || path == "/v1/messages/batches" || path.ends_with(":batchGenerateContent"));
+    if creates && scenario.refuse_creation {
+        return Reply::json(400, json!({ "error": { "message": "batch refused: the account has no batch access" } }));
+    }
+    let polls = method == "GET"
+        && (path.starts_with("/v1/batches/") || path.starts_with("/v1beta/batches/") || {
+            path.starts_with("/v1/messages/batches/") && !path.ends_with("/results")
+        });
+    if polls && state.throttled < scenario.throttled_polls {
+        state.throttled += 1;
+        return Reply::json(429, json!({ "error": { "message": "too many status requests" } }))
+            .with_header("retry-after", "0.05");
+    }
     // OpenAI
     if method == "POST" && path == "/v1/files" {
         let lines: Vec<&str> = seen.raw_body.lines().map(str::trim).filter(|line| line.starts_with('{')).collect();

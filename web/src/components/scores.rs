@@ -1,6 +1,7 @@
 //! Scores of one response and summary figures of a selection.
 
-use left_behind_shared::{GradeRow, RowsSummary, format_number};
+use left_behind_shared::uncertainty::MeanEstimate;
+use left_behind_shared::{CLUSTER_NOUN, GradeRow, RowsSummary, format_number};
 use leptos::prelude::*;
 
 /// `5/6`, `failed`, or `–` (not graded).
@@ -39,17 +40,31 @@ pub fn Scores(grade: Option<GradeRow>) -> impl IntoView {
     }
 }
 
-/// A selection's count and means, from `shared::summarize_entries`.
+/// A selection's count and means, from `shared::summarize_entries`, and the 95% interval of its
+/// mean total (`shared::entries_interval`).
 #[component]
-pub fn ScoreSummary(summary: RowsSummary, matching: usize) -> impl IntoView {
+pub fn ScoreSummary(summary: RowsSummary, matching: usize, interval: MeanEstimate) -> impl IntoView {
     let number =
         |value: Option<f64>, decimals: usize| value.map_or("–".to_owned(), |v| format_number(v, decimals, false));
+    let interval_text = match (interval.ci95, summary.total_pct) {
+        (_, None) => String::new(),
+        (Ok(ci), Some(_)) => format!(" [{}, {}]", format_number(ci.low, 1, false), format_number(ci.high, 1, false)),
+        (Err(reason), Some(_)) => format!(" [{}]", reason.describe(CLUSTER_NOUN)),
+    };
     view! {
         <dl class="summary" aria-live="polite" data-testid="summary">
             <div><dt>"Responses"</dt><dd data-testid="match-count">{matching}</dd></div>
             <div><dt>"Graded"</dt><dd>{summary.n}</dd></div>
             <div><dt>"Grading failed"</dt><dd>{summary.failed}</dd></div>
-            <div><dt>"Total"</dt><dd>{number(summary.total_pct, 1)}"%"</dd></div>
+            <div>
+                <dt>"Total"</dt>
+                <dd>
+                    {number(summary.total_pct, 1)}"%"
+                    <span class="interval" title="95% interval: percentile bootstrap over questions" data-testid="summary-interval">
+                        {interval_text}
+                    </span>
+                </dd>
+            </div>
             <div><dt>"Accuracy"</dt><dd>{number(summary.accuracy_pct, 1)}"%"</dd></div>
             <div><dt>"Fluency"</dt><dd>{number(summary.fluency_pct, 1)}"%"</dd></div>
             <div><dt>"Completeness"</dt><dd>{number(summary.completeness_pct, 1)}"%"</dd></div>

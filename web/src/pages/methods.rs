@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
+use crate::components::UncertaintyMethod;
 use crate::site::use_site;
 
 #[component]
@@ -127,6 +128,7 @@ pub fn MethodsPage() -> impl IntoView {
                 None => view! { <p class="none">"The answer sheet is not loaded, so the judge's prompt cannot be shown."</p> }.into_any(),
             }}
         </section>
+        <UncertaintyMethod />
         <section aria-labelledby="models-heading">
             <h2 id="models-heading">"Models"</h2>
             <div class="table-scroll">

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use left_behind_shared::{Scores, summarize_entries, truncate};
+use left_behind_shared::{Scores, UncertaintySettings, entries_interval, summarize_entries, truncate};
 use leptos::prelude::*;
 
 use super::PAGE_SIZE;
@@ -20,7 +20,9 @@ pub fn ResponseList(selection: Memo<Vec<usize>>, page: Memo<usize>, filter_query
         move || {
             selection.with(|selection| {
                 let summary = summarize_entries(site.entries(), selection, &site.study.dataset);
-                view! { <ScoreSummary summary matching=selection.len() /> }
+                let interval =
+                    entries_interval(site.entries(), selection, &site.study.dataset, &UncertaintySettings::default());
+                view! { <ScoreSummary summary matching=selection.len() interval /> }
             })
         }
     };

@@ -29,7 +29,8 @@ function reportRows(id) {
 
 test('a model added by left-behind.toml is grouped by its configured category, as `report` prints it', async () => {
   const page = await newPage(browser);
-  await open(page, 'configured', '/');
+  // The paper's tables (`?intervals=off`), as `report --no-intervals` prints them.
+  await open(page, 'configured', '/?intervals=off');
   await page.waitForSelector('table[data-table="model_categories"]');
 
   const expected = reportRows('model_categories');

@@ -54,7 +54,7 @@ pub fn prices(entry: &ModelEntry) -> Option<Prices> {
     let batch_discount = entry.pricing.batch_discount.or(documented.map(|row| row.3)).unwrap_or(0.5);
     // Anthropic bills cache reads at 0.1x and 5-minute writes at 1.25x the input price; OpenAI's
     // GPT-5 family and Gemini 3 bill cached input at 0.1x and writes as plain input.
-    let cache_write_factor = if entry.provider == ProviderKind::Anthropic { 1.25 } else { 1.0 };
+    let cache_write_factor = if entry.provider() == ProviderKind::Anthropic { 1.25 } else { 1.0 };
     Some(Prices {
         input_per_mtok: input,
         output_per_mtok: output,
@@ -252,7 +252,7 @@ pub fn estimate(
     batchable: bool,
 ) -> ModelEstimate {
     let mut tokens = Tokens::default();
-    let cache = cached_system && model.provider == ProviderKind::Anthropic;
+    let cache = cached_system && model.provider() == ProviderKind::Anthropic;
     for (index, call) in calls.iter().enumerate() {
         let system = call.system.map(estimate_tokens).unwrap_or(0);
         match (cache, index) {

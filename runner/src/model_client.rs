@@ -29,7 +29,7 @@ impl ModelClient {
         dispatcher: &Dispatcher,
         http: reqwest::Client,
     ) -> anyhow::Result<ModelClient> {
-        if let Some(local) = &entry.local {
+        if let Some(local) = entry.local() {
             let provider = crate::local::provider::start(crate::local::provider::LocalModel {
                 name: &entry.name,
                 model_id: &entry.model_id,
@@ -40,15 +40,15 @@ impl ModelClient {
             return Ok(ModelClient { entry: entry.clone(), provider, lanes });
         }
         let settings = ProviderSettings {
-            kind: entry.provider,
+            kind: entry.provider(),
             base_url: entry.base_url.clone(),
             model_id: entry.model_id.clone(),
             provider_route: entry.provider_route.clone(),
             key,
         };
         let mut lanes = vec![dispatcher.lane(
-            &format!("{} {}", entry.provider, entry.base_url_for_display()),
-            config.provider_concurrency(entry.provider),
+            &format!("{} {}", entry.provider(), entry.base_url_for_display()),
+            config.provider_concurrency(entry.provider()),
         )];
         if let Some(concurrency) = entry.concurrency {
             lanes.push(dispatcher.lane(&format!("model {}", entry.name), concurrency));
@@ -69,7 +69,7 @@ impl ModelClient {
     /// `request` with what the model rejects left out (a temperature Anthropic's newest models or
     /// OpenAI's reasoning models refuse), and what is sent, to record with the answer.
     pub fn fit(&self, request: &CompletionRequest) -> (CompletionRequest, SentParameters) {
-        parameters::fit_request(self.entry.provider, &self.entry.model_id, request)
+        parameters::fit_request(self.entry.provider(), &self.entry.model_id, request)
     }
 
     /// One call with the dispatcher's retries and limits. `request` should have been [`Self::fit`].

@@ -107,5 +107,5 @@ pub use tables::{
     format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
     render_latex_with_headline, render_markdown, render_text, report_tables,
 };
-pub use text::{Alignment, pad, plural, truncate};
+pub use text::{Alignment, failed_calls_not_graded, pad, plural, shorten_chars, truncate};
 pub use validate::validate;

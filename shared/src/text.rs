@@ -32,3 +32,19 @@ pub fn pad(value: &str, width: usize, alignment: Alignment) -> String {
         Alignment::Right => format!("{fill}{value}"),
     }
 }
+
+/// `text` cut to at most `max_chars` characters, with `ellipsis` after it when it was cut (the text
+/// before the cut is kept as it is: a server's message quoted in an error).
+pub fn shorten_chars(text: &str, max_chars: usize, ellipsis: &str) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}{ellipsis}", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `1 failed call holds no answer and is not graded`, `3 failed calls hold ...`: how `report` and
+/// `grade` say that a results file's failed calls are not answers.
+pub fn failed_calls_not_graded(count: usize) -> String {
+    let (holds, is) = if count == 1 { ("holds", "is") } else { ("hold", "are") };
+    format!("{} {holds} no answer and {is} not graded", plural(count, "failed call"))
+}

@@ -25,20 +25,36 @@ pub fn study_dataset() -> Option<PathBuf> {
     beside.join("benchmark/questions.json").is_file().then(|| beside.canonicalize().unwrap_or(beside))
 }
 
+/// Set by `cargo xtask test` (which makes the dataset available first): a missing dataset fails.
+pub const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
+
+/// Whether a test that needs the study's dataset must fail without it: under CI (`CI=true`) and in
+/// `cargo xtask test`, so that a run cannot pass by skipping what it was meant to check.
+pub fn dataset_is_required() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+        || std::env::var(REQUIRE_DATASET_ENV).is_ok_and(|value| !value.is_empty() && value != "0")
+}
+
 /// The study's dataset, or a note on stderr that `test` was skipped (written past the test harness's
-/// capture, so it shows in the output of a passing run).
+/// capture, so it shows in the output of a passing run). Panics instead when the dataset is
+/// [required](dataset_is_required).
 pub fn study_dataset_or_skip(test: &str) -> Option<PathBuf> {
     let dataset = study_dataset();
     if dataset.is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: the study's dataset was not found (set LEFT_BEHIND_SOURCE or place it at ../shared/datasets/left-behind)"
-        );
+        let wanted =
+            "set LEFT_BEHIND_SOURCE or place it at ../shared/datasets/left-behind; `cargo xtask test` fetches it";
+        if dataset_is_required() {
+            panic!("{test}: the study's dataset was not found, and CI needs it ({wanted})");
+        }
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test}: the study's dataset was not found ({wanted})");
     }
     dataset
 }
 
-/// The `left-behind` binary, built once per test run with the same profile as the tests.
+/// The `left-behind` binary, built once per test run with the same profile and features as the tests.
+/// It is built as `cargo test --workspace` builds it (`--no-run`: a no-op when that is what runs
+/// these tests), so that every dependency keeps the features it has there and nothing, llama.cpp
+/// least of all, is built a second time or overwritten with a different build.
 pub fn left_behind_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -49,8 +65,11 @@ pub fn left_behind_binary() -> &'static Path {
         let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
         cargo
             .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "left-behind-runner", "--bin", "left-behind"])
+            .args(["test", "--quiet", "--workspace", "--no-run"])
             .env("CARGO_TARGET_DIR", &target_dir);
+        if left_behind_runner::LOCAL_ENGINE {
+            cargo.args(["--features", "left-behind-runner/local"]);
+        }
         if profile_dir.file_name().is_some_and(|name| name == "release") {
             cargo.arg("--release");
         }

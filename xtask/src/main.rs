@@ -10,6 +10,8 @@ mod setup;
 mod site;
 mod test;
 mod test_model;
+#[cfg(test)]
+mod tests;
 mod workspace;
 
 use std::path::PathBuf;
@@ -120,16 +122,8 @@ fn demo(root: &std::path::Path, options: ServeOptions) -> anyhow::Result<()> {
     if workspace::dataset_files(root)?.is_empty() {
         eprintln!("no dataset in {}: fetching the study's with `left-behind fetch`", root.display());
         let mut fetch = std::process::Command::new(workspace::cargo());
-        // `fetch` needs no llama.cpp: without the local engine the runner builds without cmake, and sooner.
-        fetch.current_dir(root).args([
-            "run",
-            "--quiet",
-            "--package",
-            "left-behind-runner",
-            "--no-default-features",
-            "--",
-            "fetch",
-        ]);
+        // `fetch` needs no llama.cpp: the runner's default build has no local engine, so no cmake.
+        fetch.current_dir(root).args(["run", "--quiet", "--package", "left-behind-runner", "--", "fetch"]);
         workspace::run(&mut fetch)?;
     }
     let out = root.join("target/site");

@@ -1,6 +1,8 @@
 //! `cargo xtask test`: `setup` (installing only what is missing), then everything CI checks, in
-//! order, stopping at the first failure: formatting, clippy with warnings denied (the runner also
-//! without its llama.cpp engine), every cargo test, the site build, and the browser tests (node's
+//! order, stopping at the first failure: formatting, clippy with warnings denied (with the runner's
+//! llama.cpp engine, `--features local`, and without it, as `cargo install --path runner` builds it),
+//! every cargo test (with the engine, so the local-model tests run), the runner's local-model tests
+//! without the engine, the site build, and the browser tests (node's
 //! test runner with playwright-core driving Debian's Chromium) against sites built over the study's
 //! dataset, a planted dataset of hostile and malformed files, no dataset at all, and the study's
 //! dataset with one model added by its `left-behind.toml` (the site must group it as `report` does).
@@ -36,10 +38,20 @@ display_name = "My local Qwen"
 category = "bilingual"
 "#;
 
+/// Makes the end-to-end tests fail, not skip, when the study's dataset is missing (tests/src/lib.rs).
+const REQUIRE_DATASET_ENV: &str = "LEFT_BEHIND_REQUIRE_DATASET";
+/// The runner's opt-in llama.cpp engine, which CI builds, lints and tests.
+const LOCAL_ENGINE: &str = "left-behind-runner/local";
+
 pub fn run(root: &Path) -> anyhow::Result<()> {
     // What the checks need (cmake and clang for llama.cpp, the test model, the site's tools), each
     // installed only if missing, so that `cargo xtask test` works on a fresh machine by itself.
     setup::run(root)?;
+    // The tests that read the study's dataset fail without it here (as under CI), instead of
+    // skipping: it is made available first, from LEFT_BEHIND_SOURCE (a directory, URL or tarball),
+    // beside the checkout, or fetched.
+    let work = root.join("target/browser-tests");
+    let study = study_dataset(root, &work)?;
     let cargo = workspace::cargo();
     workspace::run(Command::new(&cargo).current_dir(root).args(["fmt", "--all", "--", "--check"]))?;
     workspace::run(Command::new(&cargo).current_dir(root).args([
@@ -47,25 +59,42 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "--workspace",
         "--all-targets",
         "--locked",
+        "--features",
+        LOCAL_ENGINE,
         "--",
         "-D",
         "warnings",
     ]))?;
-    // The runner without the local engine (no cmake, no clang) must still build.
+    // The runner as `cargo install --path runner` builds it: no local engine, no cmake, no clang.
     workspace::run(Command::new(&cargo).current_dir(root).args([
         "clippy",
         "--package",
         "left-behind-runner",
-        "--no-default-features",
+        "--all-targets",
         "--locked",
         "--",
         "-D",
         "warnings",
     ]))?;
-    workspace::run(Command::new(&cargo).current_dir(root).args(["test", "--workspace", "--locked"]))?;
+    workspace::run(
+        Command::new(&cargo)
+            .current_dir(root)
+            .args(["test", "--workspace", "--locked", "--features", LOCAL_ENGINE])
+            .env("LEFT_BEHIND_SOURCE", &study)
+            .env(REQUIRE_DATASET_ENV, "1"),
+    )?;
+    // Without the engine, a local entry stops before any call and says how to get it.
+    workspace::run(Command::new(&cargo).current_dir(root).args([
+        "test",
+        "--package",
+        "left-behind-runner",
+        "--test",
+        "it",
+        "--locked",
+        "--",
+        "local_model::run_reports_an_unusable_model_file_before_asking_anything",
+    ]))?;
     let dist = site::build_wasm(root)?;
-    let work = root.join("target/browser-tests");
-    let study = study_dataset(root, &work)?;
     let configured = configured_dataset(&study, &work.join("configured-dataset"))?;
     let sites = [
         (STUDY_BASE, Some(study.clone()), work.join("site-study")),
@@ -81,11 +110,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         mounts.push(Mount::new(base, out));
     }
     let report = work.join("report.json");
-    write_report(root, &study, &["--format", "json"], &report)?;
-    // The configured dataset's tables as `report` prints them (CSV: the printed strings, one table each;
-    // the paper's tables, without intervals, as the site's tables are).
+    write_report_json(root, &study, &report)?;
+    let report_csv = work.join("report-csv");
+    write_report_csv(root, &study, &[], &report_csv)?;
+    // The configured dataset's paper tables as `report` prints them (the site's with `?intervals=off`).
     let configured_report = work.join("configured-report");
-    write_report(root, &configured, &["--format", "csv", "--no-intervals", "--out"], &configured_report)?;
+    write_report_csv(root, &configured, &["--no-intervals"], &configured_report)?;
     let artifacts = work.join("artifacts");
     std::fs::create_dir_all(&artifacts).with_context(|| format!("cannot create {}", artifacts.display()))?;
 
@@ -101,6 +131,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .env("CONFIGURED_REPORT_DIR", &configured_report)
         .env("ADDED_MODEL", ADDED_MODEL)
         .env("REPORT_JSON", &report)
+        .env("REPORT_CSV_DIR", &report_csv)
         .env("STUDY_DATA", &study)
         .env("ARTIFACTS_DIR", &artifacts)
         .env("CHROMIUM", CHROMIUM);
@@ -110,8 +141,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The study's dataset: `$LEFT_BEHIND_SOURCE` or ../shared/datasets/left-behind, else fetched once
-/// into target/ with `left-behind fetch`.
+/// The study's dataset: `$LEFT_BEHIND_SOURCE` when it is a directory, or ../shared/datasets/left-behind,
+/// else fetched once into target/ with `left-behind fetch` (from `$LEFT_BEHIND_SOURCE` when it is a URL
+/// or a tarball, which `fetch` reads itself, else from the study's repository).
 pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     if let Some(dir) = workspace::study_dataset(root) {
         return Ok(dir);
@@ -129,25 +161,32 @@ pub fn study_dataset(root: &Path, work: &Path) -> anyhow::Result<PathBuf> {
     Ok(fetched)
 }
 
-/// `left-behind report ARGS... --data DATA`, its standard output written to `out` (or with `--out`
-/// last in `args`, its files written into the directory `out`).
-fn write_report(root: &Path, data: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
-    let writes_files = args.last() == Some(&"--out");
-    let mut command = Command::new(workspace::cargo());
-    command.current_dir(root).args(["run", "--quiet", "--package", "left-behind-runner", "--", "report"]).args(args);
-    if writes_files {
-        if out.exists() {
-            std::fs::remove_dir_all(out).with_context(|| format!("cannot clear {}", out.display()))?;
-        }
-        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        command.arg(out);
-    }
-    let output = command.arg("--data").arg(data).output().context("cannot run left-behind report")?;
+/// `left-behind report --format csv --out DIR` over `data`: the tables as `report` prints them (one CSV
+/// per table, at the paper's precision), which the site's tables must show character for character.
+/// `options` go before `--data` (`--no-intervals`).
+fn write_report_csv(root: &Path, data: &Path, options: &[&str], out: &Path) -> anyhow::Result<()> {
+    workspace::run(
+        Command::new(workspace::cargo())
+            .current_dir(root)
+            .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "csv"])
+            .args(options)
+            .arg("--data")
+            .arg(data)
+            .arg("--out")
+            .arg(out),
+    )
+}
+
+/// `left-behind report --format json` over `data`: the numbers the site must show.
+fn write_report_json(root: &Path, data: &Path, out: &Path) -> anyhow::Result<()> {
+    let output = Command::new(workspace::cargo())
+        .current_dir(root)
+        .args(["run", "--quiet", "--package", "left-behind-runner", "--", "report", "--format", "json", "--data"])
+        .arg(data)
+        .output()
+        .context("cannot run left-behind report")?;
     if !output.status.success() {
         bail!("left-behind report failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    if writes_files {
-        return Ok(());
     }
     std::fs::write(out, &output.stdout).with_context(|| format!("cannot write {}", out.display()))
 }

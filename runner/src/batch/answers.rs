@@ -34,7 +34,7 @@ pub struct BatchOptions {
 
 /// The models of `plan` with calls to make whose provider has a batch API, and the others.
 pub fn partition(plan: &Plan) -> (Vec<&ModelEntry>, Vec<&ModelEntry>) {
-    plan.models_to_call().into_iter().partition(|model| BatchApi::for_provider(model.provider).is_some())
+    plan.models_to_call().into_iter().partition(|model| BatchApi::for_provider(model.provider()).is_some())
 }
 
 /// Removes from `plan` the calls that open batches carry (they are paid for: never asked again while
@@ -94,7 +94,7 @@ pub fn run_batched(
     let (batch_models, live_models) = partition(&plan);
     if batch_models.is_empty() && !live_models.is_empty() {
         let list: Vec<String> =
-            live_models.iter().map(|model| format!("{} ({})", model.name, model.provider)).collect();
+            live_models.iter().map(|model| format!("{} ({})", model.name, model.provider())).collect();
         println!(
             "note: --batch: none of the selected models has a provider with a batch API (OpenAI, Anthropic, \
              Google); they are called live: {}",
@@ -104,12 +104,12 @@ pub fn run_batched(
     for model in &batch_models {
         let calls: usize =
             plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
-        println!("batch: {} ({} {}): {calls} calls", model.name, model.provider, model.model_id);
+        println!("batch: {} ({} {}): {calls} calls", model.name, model.provider(), model.model_id);
     }
     for model in &live_models {
         let calls: usize =
             plan.files.iter().filter(|file| file.model.name == model.name).map(|f| f.pending.len()).sum();
-        println!("live:  {} ({} {}): {calls} calls", model.name, model.provider, model.model_id);
+        println!("live:  {} ({} {}): {calls} calls", model.name, model.provider(), model.model_id);
     }
     for batch in &open {
         println!(
@@ -133,7 +133,7 @@ pub fn run_batched(
         files: plan
             .files
             .iter()
-            .filter(|file| BatchApi::for_provider(file.model.provider).is_none())
+            .filter(|file| BatchApi::for_provider(file.model.provider()).is_none())
             .cloned()
             .collect(),
         ..plan.clone()
@@ -144,7 +144,7 @@ pub fn run_batched(
         // One writer per results file that batches answer into.
         let mut documents: BTreeMap<(Condition, String), ResultsDocument> = BTreeMap::new();
         for file in plan.files.iter().filter(|file| !file.pending.is_empty()) {
-            if BatchApi::for_provider(file.model.provider).is_some() {
+            if BatchApi::for_provider(file.model.provider()).is_some() {
                 let existing = file.existing.clone();
                 documents.insert(
                     (file.condition, file.model.name.clone()),
@@ -185,7 +185,7 @@ pub fn run_batched(
         for batch in open {
             let entry = callers(settings, std::slice::from_ref(&batch))?[0];
             let client = client_of(entry)
-                .with_context(|| format!("{}: {} has no batch API", batch.path.display(), entry.provider))?;
+                .with_context(|| format!("{}: {} has no batch API", batch.path.display(), entry.provider()))?;
             tracked.push(Tracked { open: batch, client });
         }
         let mut refused = Vec::new();
@@ -198,7 +198,7 @@ pub fn run_batched(
                 println!(
                     "submitted: {} ({}) batch {}: {} calls; record {}",
                     model.name,
-                    model.provider,
+                    model.provider(),
                     batch.open.record.batch_id.as_deref().unwrap_or_default(),
                     batch.open.record.requests.len(),
                     batch.open.path.display()
@@ -286,7 +286,7 @@ fn answer_requests(
                 max_output_tokens: model.max_tokens,
                 temperature: model.temperature,
             };
-            let (request, parameters) = parameters::fit_request(model.provider, &model.model_id, &request);
+            let (request, parameters) = parameters::fit_request(model.provider(), &model.model_id, &request);
             sent = Some(parameters);
             let recorded = RecordedRequest {
                 custom_id: String::new(),

@@ -86,7 +86,7 @@ pub async fn submit(
             id: new_record_id(work, &caller.name, index + 1),
             work,
             caller: caller.name.clone(),
-            provider: caller.provider.key().to_owned(),
+            provider: caller.provider().key().to_owned(),
             model_id: caller.model_id.clone(),
             base_url: caller.base_url_for_display(),
             created_at: crate::clock::now_utc(),
@@ -113,7 +113,7 @@ pub async fn submit(
                 submitted.refused.push(format!(
                     "{} ({} {}): a batch of {} requests was refused: {error}",
                     caller.name,
-                    caller.provider,
+                    caller.provider(),
                     caller.model_id,
                     chunk.len()
                 ));
@@ -126,7 +126,7 @@ pub async fn submit(
                      you have checked the provider's list of batches, remove the record to ask them again",
                     chunk.len(),
                     caller.name,
-                    caller.provider,
+                    caller.provider(),
                     path.display()
                 );
             }

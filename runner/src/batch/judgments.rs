@@ -86,7 +86,7 @@ pub fn grade_batched(
             );
         }
     }
-    println!("batch: judge {} ({} {}): {} judgments", entry.name, entry.provider, entry.model_id, judgments.len());
+    println!("batch: judge {} ({} {}): {} judgments", entry.name, entry.provider(), entry.model_id, judgments.len());
     for batch in &open {
         println!(
             "open:  {} judgments in batch {} (from an earlier command)",
@@ -117,7 +117,7 @@ pub fn grade_batched(
             max_output_tokens: entry.max_tokens,
             temperature,
         };
-        let (request, parameters) = parameters::fit_request(entry.provider, &entry.model_id, &request);
+        let (request, parameters) = parameters::fit_request(entry.provider(), &entry.model_id, &request);
         sent = Some(parameters);
         let recorded = RecordedRequest {
             custom_id: String::new(),

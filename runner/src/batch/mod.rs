@@ -146,7 +146,7 @@ pub struct BatchClient {
 impl BatchClient {
     /// The batch endpoint of `entry`, if its provider has one.
     pub fn new(entry: &ModelEntry, key: Option<Secret>, http: reqwest::Client) -> Option<BatchClient> {
-        let api = BatchApi::for_provider(entry.provider)?;
+        let api = BatchApi::for_provider(entry.provider())?;
         let model_id = match api {
             BatchApi::Google => entry.model_id.strip_prefix("models/").unwrap_or(&entry.model_id).to_owned(),
             BatchApi::OpenAi | BatchApi::Anthropic => entry.model_id.clone(),

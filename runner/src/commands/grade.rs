@@ -15,7 +15,7 @@ use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition, sorted_con
 use crate::batch::{self, answers::BatchOptions, record::BatchWork};
 use crate::config::{DEFAULT_JUDGE_TEMPERATURE, ModelEntry, RunnerConfig};
 use crate::data_lock::{self, Work};
-use crate::grade::{ChosenJudge, JudgeSetup, Judgment, make_judgments, run_errors_note};
+use crate::grade::{ChosenJudge, JudgeSetup, Judgment, make_judgments};
 use crate::model_client::resolve_keys;
 use crate::run::parameter_notes;
 
@@ -160,7 +160,7 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|message| crate::cost::PlannedCall { system: Some(&system), user: message })
                     .collect();
-                let batchable = batch::BatchApi::for_provider(entry.provider).is_some();
+                let batchable = batch::BatchApi::for_provider(entry.provider()).is_some();
                 estimates.push(crate::cost::estimate(entry, &calls, true, observed, batchable));
             }
             print!("{}", crate::cost::describe_estimates(&estimates));
@@ -190,13 +190,14 @@ pub fn execute(config: GradeConfig) -> anyhow::Result<ExitCode> {
     let system_prompt = judge_system_prompt(sheet, &dataset.questions);
     // With --batch, the judges whose provider has a batch API grade in batches, after the others.
     let batched = |judge: &ChosenJudge<'_>| {
-        config.batch.is_some() && batch::BatchApi::for_provider(judge.entry.provider).is_some()
+        config.batch.is_some() && batch::BatchApi::for_provider(judge.entry.provider()).is_some()
     };
     if config.batch.is_some() {
         for judge in judges.iter().filter(|judge| !batched(judge)) {
             println!(
                 "note: --batch: the judge {} ({}) has no batch API (OpenAI, Anthropic and Google have one); it is called live",
-                judge.entry.name, judge.entry.provider
+                judge.entry.name,
+                judge.entry.provider()
             );
         }
     }
@@ -325,7 +326,7 @@ fn nothing_to_do(plan: &GradingPlan<'_>) -> String {
         plural(plan.already_graded, "response")
     );
     if plan.run_errors > 0 {
-        text.push_str(&format!("\n{}", run_errors_note(plan.run_errors)));
+        text.push_str(&format!("\n{}", left_behind_shared::failed_calls_not_graded(plan.run_errors)));
     }
     text
 }
@@ -341,7 +342,7 @@ pub fn describe_plan(plan: &GradingPlan<'_>, chosen: &ChosenJudge<'_>, settings:
     let mut text = format!(
         "judge: {} ({} {}, {} ({}), {key}; configuration: {})\n",
         judge.name,
-        judge.provider,
+        judge.provider(),
         judge.model_id,
         judge.base_url_for_display(),
         judge.base_url_origin,
@@ -367,7 +368,7 @@ pub fn describe_plan(plan: &GradingPlan<'_>, chosen: &ChosenJudge<'_>, settings:
     }
     text.push_str(&format!(", {} already graded", plan.already_graded));
     if plan.run_errors > 0 {
-        text.push_str(&format!("; {}", run_errors_note(plan.run_errors)));
+        text.push_str(&format!("; {}", left_behind_shared::failed_calls_not_graded(plan.run_errors)));
     }
     text.push('\n');
     text

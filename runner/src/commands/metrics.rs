@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
     Cell, Condition, LanguageAuditEntry, ModelRegistry, ResponseMetrics, Table, compute_metrics, detector_agreement,
-    detector_agreement_table, language_audit, metrics_tables, metrics_to_csv, render_csv, render_text,
+    detector_agreement_table, language_audit, metrics_tables, metrics_to_csv, render_csv, render_text, shorten_chars,
 };
 use serde_json::json;
 
@@ -179,8 +179,8 @@ fn render_audit(
 /// The disagreements as a table; `notes_width` cuts long notes (in characters).
 fn audit_table(audit: &[LanguageAuditEntry], notes_width: Option<usize>) -> Table {
     let cut = |notes: &str| match notes_width {
-        Some(width) if notes.chars().count() > width => format!("{}…", notes.chars().take(width).collect::<String>()),
-        _ => notes.to_owned(),
+        Some(width) => shorten_chars(notes, width, "…"),
+        None => notes.to_owned(),
     };
     let rows = audit
         .iter()

@@ -110,7 +110,7 @@ pub fn execute(config: ModelsConfig) -> anyhow::Result<ExitCode> {
 /// The local entry `name`, or an error listing the local entries there are.
 fn local_entry<'a>(settings: &'a RunnerConfig, name: &str) -> anyhow::Result<(&'a ModelEntry, &'a LocalModelSettings)> {
     let locals: Vec<&str> =
-        settings.models.iter().filter(|model| model.local.is_some()).map(|model| model.name.as_str()).collect();
+        settings.models.iter().filter(|model| model.local().is_some()).map(|model| model.name.as_str()).collect();
     let known = if locals.is_empty() {
         format!("{} has no provider = \"local\" entries", settings.source)
     } else {
@@ -118,16 +118,15 @@ fn local_entry<'a>(settings: &'a RunnerConfig, name: &str) -> anyhow::Result<(&'
     };
     let entry = settings.model(name).with_context(|| format!("unknown model {name:?}: {known}"))?;
     let local = entry
-        .local
-        .as_ref()
-        .with_context(|| format!("model {name:?} is served by {}, not a local file: {known}", entry.provider))?;
+        .local()
+        .with_context(|| format!("model {name:?} is served by {}, not a local file: {known}", entry.provider()))?;
     Ok((entry, local))
 }
 
 /// The `models list` table.
 pub fn list(settings: &RunnerConfig) -> String {
     let locals: Vec<(&ModelEntry, &LocalModelSettings)> =
-        settings.models.iter().filter_map(|model| model.local.as_ref().map(|local| (model, local))).collect();
+        settings.models.iter().filter_map(|model| model.local().map(|local| (model, local))).collect();
     if locals.is_empty() {
         return format!(
             "no local models in {}; add one with provider = \"local\" and model_path (see docs/local-models.md)\n",

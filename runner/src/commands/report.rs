@@ -120,6 +120,13 @@ impl ReportArgs {
     }
 }
 
+/// A results file's failed calls: not answers, so never graded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FailedCalls {
+    file: String,
+    count: usize,
+}
+
 /// Figure 1's size in pixels.
 const FIGURE_SIZE: (u32, u32) = (860, 560);
 
@@ -153,18 +160,14 @@ pub fn execute(config: ReportConfig) -> anyhow::Result<ExitCode> {
     }
     // Failed calls are not answers and have no grade; say how many each file holds so a partial run
     // is never mistaken for a complete one.
-    let run_errors: Vec<(String, usize)> = dataset
+    let run_errors: Vec<FailedCalls> = dataset
         .results
         .iter()
         .filter(|results| !results.errors.is_empty())
-        .map(|results| (results.relative_path(), results.errors.len()))
+        .map(|results| FailedCalls { file: results.relative_path(), count: results.errors.len() })
         .collect();
-    for (file, count) in &run_errors {
-        let (holds, is) = if *count == 1 { ("holds", "is") } else { ("hold", "are") };
-        headline.push(format!(
-            "{file}: {} {holds} no answer and {is} not graded",
-            left_behind_shared::plural(*count, "failed call")
-        ));
+    for FailedCalls { file, count } in &run_errors {
+        headline.push(format!("{file}: {}", left_behind_shared::failed_calls_not_graded(*count)));
     }
 
     match &config.out {
@@ -209,7 +212,7 @@ fn render(
     graded: &GradedRows,
     tables: &[Table],
     headline: &[String],
-    run_errors: &[(String, usize)],
+    run_errors: &[FailedCalls],
     format: ReportFormat,
 ) -> anyhow::Result<String> {
     Ok(match format {
@@ -225,7 +228,7 @@ fn render(
             let mut value = serde_json::to_value(report).context("cannot encode the report")?;
             value["graded_by"] = json!({ "judge": graded.judge, "members": graded.members });
             value["run_errors"] =
-                run_errors.iter().map(|(file, count)| json!({ "file": file, "errors": count })).collect();
+                run_errors.iter().map(|failed| json!({ "file": failed.file, "errors": failed.count })).collect();
             let mut text = serde_json::to_string_pretty(&value).context("cannot encode the report")?;
             text.push('\n');
             text

@@ -180,7 +180,7 @@ pub fn execute(config: RunConfig) -> anyhow::Result<ExitCode> {
             println!("note: a real run would stop here: {missing}");
         }
         for model in plan.models_to_call() {
-            if let Some(local) = &model.local
+            if let Some(local) = model.local()
                 && let Err(error) = crate::local::check_model_file(&model.name, local)
                     .and_then(|_| crate::local::check_engine(&model.name))
             {
@@ -294,7 +294,7 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
             };
             [
                 model.name.clone(),
-                model.provider.key().to_owned(),
+                model.provider().key().to_owned(),
                 model_id,
                 model.category.display_name().to_owned(),
                 format!("{} ({})", model.base_url_for_display(), model.base_url_origin),

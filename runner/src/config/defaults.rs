@@ -4,7 +4,7 @@
 use left_behind_shared::{ModelCategory, ModelInfo};
 
 use super::base_url::{BaseUrl, resolve_base_url};
-use super::{DEFAULT_JUDGE, ModelEntry, PriceOverrides};
+use super::{DEFAULT_JUDGE, ModelEntry, PriceOverrides, Serving};
 use crate::providers::ProviderKind;
 
 /// The study's output limit for every model.
@@ -23,7 +23,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
     Ok(ModelEntry {
         name: info.name.clone(),
         display_name: info.display_name.clone(),
-        provider,
+        serving: Serving::Api(provider),
         model_id: info.api_model_id.clone(),
         base_url,
         base_url_origin,
@@ -35,7 +35,6 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         concurrency: None,
         pricing: PriceOverrides::default(),
         built_in: true,
-        local: None,
         family: info.family.clone(),
     })
 }
@@ -47,7 +46,7 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
     Ok(ModelEntry {
         name: DEFAULT_JUDGE.to_owned(),
         display_name: "Claude Sonnet 4.5 (judge)".to_owned(),
-        provider,
+        serving: Serving::Api(provider),
         model_id: DEFAULT_JUDGE_MODEL_ID.to_owned(),
         base_url,
         base_url_origin,
@@ -59,7 +58,6 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         concurrency: None,
         pricing: PriceOverrides::default(),
         built_in: true,
-        local: None,
         family: Some("anthropic".to_owned()),
     })
 }

@@ -114,7 +114,8 @@ pub struct ModelEntry {
     /// The name in file names and reports (`gpt_5.2`).
     pub name: String,
     pub display_name: String,
-    pub provider: ProviderKind,
+    /// How it is reached: a provider's API, or a local GGUF file and how to run it.
+    pub serving: Serving,
     /// The id the API knows (`gpt-5.2`).
     pub model_id: String,
     pub base_url: Url,
@@ -135,11 +136,19 @@ pub struct ModelEntry {
     pub pricing: PriceOverrides,
     /// One of the study's eight (possibly with fields changed by the file).
     pub built_in: bool,
-    /// For `provider = "local"`: the GGUF file and how to run it.
-    pub local: Option<LocalModelSettings>,
     /// Who made the model (`anthropic`, `openai`, ...): a judge's family is compared with the
     /// families of the models it grades (self-preference in `report --judges`).
     pub family: Option<String>,
+}
+
+/// How a model is reached: each entry is one or the other, so a local model's provider and its
+/// settings are one fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Serving {
+    /// The HTTP API of a provider (never [`ProviderKind::Local`]).
+    Api(ProviderKind),
+    /// `provider = "local"`: a GGUF file run in-process, and how to run it.
+    Local(Box<LocalModelSettings>),
 }
 
 /// The prices a configuration file sets for a model, in US dollars per million tokens.
@@ -163,13 +172,28 @@ impl PriceOverrides {
 }
 
 impl ModelEntry {
+    pub fn provider(&self) -> ProviderKind {
+        match &self.serving {
+            Serving::Api(provider) => *provider,
+            Serving::Local(_) => ProviderKind::Local,
+        }
+    }
+
+    /// A local model's file and settings; `None` for an API model.
+    pub fn local(&self) -> Option<&LocalModelSettings> {
+        match &self.serving {
+            Serving::Api(_) => None,
+            Serving::Local(settings) => Some(settings),
+        }
+    }
+
     /// The registry's view of the model (name, display name, category, provider, API id).
     pub fn info(&self) -> ModelInfo {
         ModelInfo {
             name: self.name.clone(),
             display_name: self.display_name.clone(),
             api_model_id: self.model_id.clone(),
-            provider: self.provider.key().to_owned(),
+            provider: self.provider().key().to_owned(),
             provider_route: self.provider_route.clone(),
             category: self.category,
             family: self.family.clone(),
@@ -178,7 +202,7 @@ impl ModelEntry {
 
     /// The base URL for display: any password in it is hidden; a local model's file path.
     pub fn base_url_for_display(&self) -> String {
-        if let Some(local) = &self.local {
+        if let Some(local) = self.local() {
             return local.model_path.display().to_string();
         }
         let mut url = self.base_url.clone();

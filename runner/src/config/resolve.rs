@@ -16,7 +16,7 @@ use super::checks::{
 };
 use super::defaults::{DEFAULT_MAX_TOKENS, built_in_entry, default_judge};
 use super::file::{ConfigFile, ModelSection};
-use super::{ConditionEntry, ConfigSource, ModelEntry, RunnerConfig};
+use super::{ConditionEntry, ConfigSource, ModelEntry, RunnerConfig, Serving};
 use crate::dispatch::DispatchPolicy;
 use crate::local::{self, LocalModelSettings};
 use crate::providers::ProviderKind;
@@ -130,7 +130,7 @@ pub(super) fn new_entry(
     Ok(ModelEntry {
         name: name.to_owned(),
         display_name: section.display_name.unwrap_or_else(|| name.to_owned()),
-        provider,
+        serving: Serving::Api(provider),
         model_id,
         base_url,
         base_url_origin,
@@ -142,7 +142,6 @@ pub(super) fn new_entry(
         concurrency: section.concurrency,
         pricing,
         built_in: false,
-        local: None,
         family: family(section.family)?,
     })
 }
@@ -242,7 +241,6 @@ pub(super) fn new_local_entry(
     Ok(ModelEntry {
         name: name.to_owned(),
         display_name: section.display_name.unwrap_or_else(|| name.to_owned()),
-        provider: ProviderKind::Local,
         model_id,
         base_url,
         base_url_origin: BaseUrlOrigin::ModelFile,
@@ -255,7 +253,7 @@ pub(super) fn new_local_entry(
         pricing,
         built_in: false,
         family: family(section.family.clone())?,
-        local: Some(LocalModelSettings {
+        serving: Serving::Local(Box::new(LocalModelSettings {
             model_path,
             url,
             sha256,
@@ -266,7 +264,7 @@ pub(super) fn new_local_entry(
             seed: section.seed.unwrap_or(local::DEFAULT_SEED),
             chat_template,
             download_token_env,
-        }),
+        })),
     })
 }
 
@@ -278,21 +276,21 @@ pub(super) fn apply_section(
 ) -> anyhow::Result<ModelEntry> {
     check_numbers(&section)?;
     let pricing = section.pricing();
-    check_no_local_fields(&section, entry.provider)?;
+    check_no_local_fields(&section, entry.provider())?;
     let mut provider_changed = false;
     if let Some(key) = &section.provider {
         let provider = ProviderKind::from_key(key).with_context(|| format!("unknown provider {key:?}"))?;
         if provider == ProviderKind::Local {
             anyhow::bail!("a built-in model cannot become a local one: give the local model an entry of its own");
         }
-        if provider != entry.provider {
-            entry.provider = provider;
+        if provider != entry.provider() {
+            entry.serving = Serving::Api(provider);
             entry.api_key_env = provider.key_variable().map(str::to_owned);
             provider_changed = true;
         }
     }
     if provider_changed || section.base_url.is_some() {
-        let resolved = resolve_base_url(entry.provider, section.base_url.as_deref(), env)?;
+        let resolved = resolve_base_url(entry.provider(), section.base_url.as_deref(), env)?;
         (entry.base_url, entry.base_url_origin) = (resolved.url, resolved.origin);
     }
     if let Some(model_id) = section.model_id {

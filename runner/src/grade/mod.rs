@@ -36,6 +36,17 @@ use crate::secrets::Secret;
 pub use judgment::{Judge, Judgment, MAX_JUDGE_ATTEMPTS, prompt_hash};
 use writer::{GradesDocument, Judged};
 
+/// A grading that ended without a verdict (a -1 row), as the summary lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FailedGrading {
+    /// The grades file its -1 row is in.
+    pub file: String,
+    pub model: String,
+    pub question_id: u32,
+    /// Why (`GRADE_PARSE_ERROR: ...`, `GRADE_API_ERROR: ...`).
+    pub notes: String,
+}
+
 /// What a grading did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -43,8 +54,8 @@ pub struct Summary {
     pub judges: Vec<String>,
     pub planned: usize,
     pub graded: usize,
-    /// (grades file, model, question id, notes) of the gradings that ended without a verdict.
-    pub failed: Vec<(String, String, u32, String)>,
+    /// The gradings that ended without a verdict.
+    pub failed: Vec<FailedGrading>,
     /// Failed calls of the selected results files: not answers, not graded.
     pub run_errors: usize,
     pub interrupted: bool,
@@ -69,12 +80,12 @@ impl Summary {
                 ", {} without a verdict (recorded as -1 rows; `left-behind grade` grades them again):",
                 plural(self.failed.len(), "grading")
             ));
-            for (file, model, question, notes) in &self.failed {
-                text.push_str(&format!("\n  {file} {model} question {question}: {notes}"));
+            for FailedGrading { file, model, question_id, notes } in &self.failed {
+                text.push_str(&format!("\n  {file} {model} question {question_id}: {notes}"));
             }
         }
         if self.run_errors > 0 {
-            text.push_str(&format!("\n{}", run_errors_note(self.run_errors)));
+            text.push_str(&format!("\n{}", left_behind_shared::failed_calls_not_graded(self.run_errors)));
         }
         if self.interrupted {
             let left = self.planned - self.graded - self.failed.len();
@@ -85,12 +96,6 @@ impl Summary {
         }
         text
     }
-}
-
-/// `3 failed calls hold no answer and are not graded`
-pub fn run_errors_note(run_errors: usize) -> String {
-    let (holds, is) = if run_errors == 1 { ("holds", "is") } else { ("hold", "are") };
-    format!("{} {holds} no answer and {is} not graded", plural(run_errors, "failed call"))
 }
 
 /// A judge of a grading: its configured model, and where its grades go.
@@ -184,8 +189,7 @@ pub fn make_judgments(
 
 enum JudgmentResult {
     Graded,
-    /// (grades file, model, question id, notes)
-    Failed(String, String, u32, String),
+    Failed(FailedGrading),
     Cancelled,
 }
 
@@ -263,7 +267,12 @@ async fn execute(
                     GradeOutcome::Scored(_) => JudgmentResult::Graded,
                     GradeOutcome::Failed => {
                         bar.set_message("(some failed)");
-                        JudgmentResult::Failed(file, row.model.clone(), row.question_id, row.notes.clone())
+                        JudgmentResult::Failed(FailedGrading {
+                            file,
+                            model: row.model.clone(),
+                            question_id: row.question_id,
+                            notes: row.notes.clone(),
+                        })
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.
@@ -279,7 +288,7 @@ async fn execute(
         let Some(joined) = calls.join_next().await else { break };
         match joined.context("a grading task failed")? {
             JudgmentResult::Graded => summary.graded += 1,
-            JudgmentResult::Failed(file, model, question, notes) => summary.failed.push((file, model, question, notes)),
+            JudgmentResult::Failed(failed) => summary.failed.push(failed),
             JudgmentResult::Cancelled => summary.interrupted = true,
         }
         if !summary.interrupted && *stopped_watch.borrow_and_update() {

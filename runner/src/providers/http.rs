@@ -221,10 +221,7 @@ fn redact(key: Option<&Secret>, text: &str) -> String {
 
 /// At most [`MESSAGE_CHARS`] characters (not bytes: messages may be Kazakh or Mongolian).
 fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MESSAGE_CHARS) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_owned(),
-    }
+    left_behind_shared::shorten_chars(text, MESSAGE_CHARS, "...")
 }
 
 /// `retry-after-ms` (OpenAI) or `retry-after` in seconds or as an HTTP date.

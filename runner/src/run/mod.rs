@@ -43,6 +43,15 @@ pub fn make_calls(
     })
 }
 
+/// A call that still failed after its retries, as the summary lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FailedCall {
+    /// The results file it is recorded in.
+    pub file: String,
+    pub question_id: u32,
+    pub message: String,
+}
+
 /// Makes the plan's pending calls live, on the runtime the caller runs (`run`, or `run --batch`
 /// for the models without a batch API).
 pub(crate) async fn call_live(
@@ -70,8 +79,7 @@ pub struct Summary {
     pub answered: usize,
     /// Tokens the APIs reported, per model.
     pub usage: BTreeMap<String, left_behind_shared::TokenUsage>,
-    /// (results file, question id, message)
-    pub failed: Vec<(String, u32, String)>,
+    pub failed: Vec<FailedCall>,
     pub interrupted: bool,
 }
 
@@ -83,8 +91,8 @@ impl Summary {
                 ", {} failed (recorded in the files' errors; `left-behind run` tries them again):",
                 self.failed.len()
             ));
-            for (file, question, message) in &self.failed {
-                text.push_str(&format!("\n  {file} question {question}: {message}"));
+            for FailedCall { file, question_id, message } in &self.failed {
+                text.push_str(&format!("\n  {file} question {question_id}: {message}"));
             }
         }
         if self.interrupted {
@@ -147,7 +155,11 @@ async fn execute(
                     }
                     Recorded::Failure(failure) => {
                         bar.set_message("(some failed)");
-                        CallResult::Failed(job.relative_path.clone(), failure.question_id, failure.message.clone())
+                        CallResult::Failed(FailedCall {
+                            file: job.relative_path.clone(),
+                            question_id: failure.question_id,
+                            message: failure.message.clone(),
+                        })
                     }
                 };
                 // The writer only goes away if saving failed; that error is reported below.
@@ -172,7 +184,7 @@ async fn execute(
                     crate::cost::add_usage(summary.usage.entry(model).or_default(), &usage);
                 }
             }
-            CallResult::Failed(file, question, message) => summary.failed.push((file, question, message)),
+            CallResult::Failed(failed) => summary.failed.push(failed),
             CallResult::Cancelled => summary.interrupted = true,
         }
         if !summary.interrupted && *cancelled_watch.borrow_and_update() {
@@ -195,7 +207,7 @@ async fn execute(
 
 enum CallResult {
     Answered(String, Option<left_behind_shared::TokenUsage>),
-    Failed(String, u32, String),
+    Failed(FailedCall),
     Cancelled,
 }
 
@@ -295,7 +307,7 @@ pub fn estimate(plan: &Plan, settings: &RunnerConfig) -> Vec<crate::cost::ModelE
                 }
             }
             let own = answers_of(Some(&model.name));
-            let batchable = batch::BatchApi::for_provider(model.provider).is_some();
+            let batchable = batch::BatchApi::for_provider(model.provider()).is_some();
             let mut estimate = crate::cost::estimate(model, &calls, false, own.or(everyone), batchable);
             if own.is_none() && everyone.is_some() {
                 estimate.output_basis = "observed, other models".to_owned();
@@ -320,8 +332,9 @@ pub(crate) fn parameter_notes<'a>(models: impl IntoIterator<Item = &'a ModelEntr
         .into_iter()
         .filter_map(|model| {
             let temperature = model.temperature?;
-            let accepted = accepted_parameters(model.provider, &model.model_id);
-            (!accepted.temperature).then(|| temperature_note(&model.name, model.provider, &model.model_id, temperature))
+            let accepted = accepted_parameters(model.provider(), &model.model_id);
+            (!accepted.temperature)
+                .then(|| temperature_note(&model.name, model.provider(), &model.model_id, temperature))
         })
         .collect()
 }

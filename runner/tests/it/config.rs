@@ -28,7 +28,7 @@ fn the_defaults_are_the_study() {
         .map(|model| {
             (
                 model.name.as_str(),
-                model.provider,
+                model.provider(),
                 model.model_id.as_str(),
                 model.provider_route.as_deref(),
                 model.base_url.as_str(),
@@ -159,7 +159,7 @@ system_prompt = ""
     let names: Vec<&str> = config.models.iter().map(|model| model.name.as_str()).collect();
     assert_eq!(&names[8..], ["zeta_local", "alpha_router"]);
     let local = config.model("zeta_local").unwrap();
-    assert_eq!(local.provider, ProviderKind::OpenAiCompatible);
+    assert_eq!(local.provider(), ProviderKind::OpenAiCompatible);
     assert_eq!(local.api_key_env.as_deref(), Some("MY_SERVER_KEY"));
     assert_eq!(local.category, ModelCategory::Bilingual);
     assert_eq!((local.display_name.as_str(), local.max_tokens, local.built_in), ("zeta_local", 2048, false));
@@ -192,7 +192,7 @@ fn the_judge_is_built_in_apart_from_the_models_that_answer() {
     let config = RunnerConfig::built_in(&env).unwrap();
     let judge = config.judge(None).unwrap();
     assert_eq!(
-        (judge.name.as_str(), judge.provider, judge.model_id.as_str(), judge.api_key_env.as_deref()),
+        (judge.name.as_str(), judge.provider(), judge.model_id.as_str(), judge.api_key_env.as_deref()),
         ("claude_sonnet_4.5", ProviderKind::Anthropic, "claude-sonnet-4-5-20250929", Some("ANTHROPIC_API_KEY"))
     );
     assert_eq!((judge.max_tokens, judge.temperature), (250, Some(0.0)));

@@ -8,7 +8,7 @@ use left_behind_runner::dispatch::{DispatchPolicy, Dispatcher, Lane};
 use left_behind_runner::providers::{self, CompletionRequest, Provider, ProviderKind, ProviderSettings};
 use serde_json::json;
 
-use crate::support::{MockServer, Reply, http_client, openai_answer};
+use crate::support::{Hold, MockServer, Reply, http_client, openai_answer};
 
 fn policy() -> DispatchPolicy {
     DispatchPolicy {
@@ -59,7 +59,11 @@ async fn call_many(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lane_bounds_the_requests_in_flight() {
-    let server = MockServer::start(|_, _| Reply::json(200, openai_answer("ok")).after(Duration::from_millis(60))).await;
+    // Each answer waits until three requests are in flight: the lane must let three through, and
+    // only three, however slowly this machine schedules the calls.
+    let server =
+        MockServer::start(|_, _| Reply::json(200, openai_answer("ok")).held(Hold::UntilInFlight { count: 3, of: 12 }))
+            .await;
     let dispatcher = Arc::new(Dispatcher::new(policy()));
     let lane = dispatcher.lane("local", 3);
     let attempts = call_many(dispatcher.clone(), provider(&server.url), vec![lane.clone()], 12).await;
@@ -71,7 +75,9 @@ async fn a_lane_bounds_the_requests_in_flight() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_overall_cap_bounds_all_lanes_together() {
-    let server = MockServer::start(|_, _| Reply::json(200, openai_answer("ok")).after(Duration::from_millis(60))).await;
+    let server =
+        MockServer::start(|_, _| Reply::json(200, openai_answer("ok")).held(Hold::UntilInFlight { count: 5, of: 20 }))
+            .await;
     let dispatcher = Arc::new(Dispatcher::new(DispatchPolicy { max_in_flight: 5, ..policy() }));
     let first = dispatcher.lane("first", 4);
     let second = dispatcher.lane("second", 4);
@@ -93,8 +99,8 @@ async fn rate_limiting_halves_the_lane_and_pauses_it_for_retry_after() {
         if index < 8 {
             Reply::json(429, json!({ "error": { "message": "slow down" } }))
                 .with_header("retry-after-ms", "300")
-                // Long enough for all eight to be in flight before the first 429 comes back.
-                .after(Duration::from_millis(100))
+                // All eight are in flight before the first 429 comes back.
+                .held(Hold::UntilArrived(8))
         } else {
             Reply::json(200, openai_answer("ok")).after(Duration::from_millis(40))
         }

@@ -72,9 +72,8 @@ async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
         assert!(after > before && after < total, "round {round}: killed mid-run ({before} -> {after} of {total})");
     }
     let answered_before_last_run = answered(data.path());
-    // Let the server finish reading any request the killed run sent just before it died.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let requests_before_last_run = server.request_count();
+    // Any request the killed run sent just before it died has arrived once the count stops changing.
+    let requests_before_last_run = server.settled_request_count().await;
 
     let output = run_binary(args, Vec::new(), data.path()).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));

@@ -635,8 +635,18 @@ async fn run_reports_an_unusable_model_file_before_asking_anything() {
             format!("model missing: the GGUF file {} does not exist", dir.path().join("nowhere.gguf").display()),
         ),
         ("html", format!("model html: {} is not a usable GGUF model: not a GGUF file", html.display())),
-        // A well-formed header without tensors: llama.cpp refuses it, with an error, not a crash.
-        ("header_only", format!("model header_only: llama.cpp could not load {}", header_only.display())),
+        // A well-formed header without tensors: llama.cpp refuses it, with an error, not a crash; a
+        // runner built without llama.cpp says how to get it, before any call as well.
+        if cfg!(feature = "local") {
+            ("header_only", format!("model header_only: llama.cpp could not load {}", header_only.display()))
+        } else {
+            (
+                "header_only",
+                "model header_only: this left-behind was built without the local engine (llama.cpp); install one \
+                 with it: `cargo install --path runner --features local` (needs cmake and clang)"
+                    .to_owned(),
+            )
+        },
     ];
     for (model, expected) in cases {
         let output = run_binary(run_args(dir.path(), &config, &["--model", model]), Vec::new(), dir.path()).await;
@@ -650,8 +660,6 @@ async fn run_reports_an_unusable_model_file_before_asking_anything() {
 // ----------------------------------------------------------------------------------------------
 // The real model
 
-/// The Gemma 3 270M test model: `LEFT_BEHIND_TEST_GGUF`, else the cache where `cargo xtask setup`
-/// assembles it. `None` (the caller prints SKIPPED) when absent, unless CI=true.
 #[cfg(feature = "local")]
 #[test]
 fn argmax_picks_the_first_of_the_largest_and_ignores_nan() {
@@ -709,7 +717,20 @@ fn engine_statistics_give_both_rates_and_the_padding() {
     );
 }
 
+/// The Gemma 3 270M test model: `LEFT_BEHIND_TEST_GGUF`, else the cache where `cargo xtask setup`
+/// assembles it. `None` (the caller prints SKIPPED) when absent, or when the runner is built without
+/// its engine (`--features local`), unless CI=true: CI builds the engine and fetches the model.
 fn test_model() -> Option<PathBuf> {
+    let under_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    if !cfg!(feature = "local") {
+        if under_ci {
+            panic!(
+                "the local-model tests need the runner's engine under CI: `cargo test --features left-behind-runner/local`"
+            );
+        }
+        eprintln!("SKIPPED: the runner is built without its local engine (`--features left-behind-runner/local`)");
+        return None;
+    }
     let path = std::env::var_os("LEFT_BEHIND_TEST_GGUF").map(PathBuf::from).unwrap_or_else(|| {
         // Where `cargo xtask setup` puts it: the runner's model cache.
         let cache = left_behind_runner::local::cache_dir(&|name| std::env::var(name).ok()).expect("HOME is set");
@@ -718,7 +739,7 @@ fn test_model() -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    if std::env::var("CI").is_ok_and(|value| value == "true") {
+    if under_ci {
         panic!("the test model {} is missing under CI: `cargo xtask setup` puts it there", path.display());
     }
     eprintln!("SKIPPED: the test model {} is absent (`cargo xtask setup` fetches it)", path.display());

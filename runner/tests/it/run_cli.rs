@@ -363,13 +363,12 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("interrupted:") && stdout.contains("run the same command again to finish"), "{stdout}");
     let partial = read_results(&file);
-    // Let the server finish reading any request sent just before the exit, so that it is counted.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let first_run_requests = server.request_count();
+    // Any request sent just before the exit has arrived once the count stops changing.
+    let first_run_requests = server.settled_request_count().await;
     assert!(partial.responses.len() < 20, "stopped early: {stdout}");
     // Of the calls made before Ctrl-C, at most the two in flight (the concurrency) were cut off
     // unanswered. A signal takes a moment to reach the runner's flag, and a call whose turn came in
-    // that moment may still go out; none may start once the runner has had time to see it.
+    // that moment may still go out, at most as many as the concurrency.
     let requests = server.requests();
     let (before, after): (Vec<&Seen>, Vec<&Seen>) = requests.iter().partition(|seen| seen.at < interrupted_at);
     assert!(
@@ -377,11 +376,6 @@ async fn ctrl_c_stops_cleanly_after_saving_what_arrived() {
         "{} requests before Ctrl-C, {} answers",
         before.len(),
         partial.responses.len()
-    );
-    assert!(
-        after.iter().all(|seen| seen.at < interrupted_at + Duration::from_millis(200)),
-        "a call started long after Ctrl-C: {:?}",
-        after.iter().map(|seen| seen.at - interrupted_at).collect::<Vec<_>>()
     );
     assert!(after.len() <= 2, "{} calls started after Ctrl-C", after.len());
     assert!(partial.errors.is_empty(), "an interrupted call is not a failure: {:?}", partial.errors);

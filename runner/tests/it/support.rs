@@ -173,15 +173,42 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub delay: Duration,
+    pub hold: Hold,
 }
+
+/// A condition the server waits for before it answers, so that a test of overlapping requests does
+/// not depend on how fast a loaded machine is: the answers are held until the requests are there.
+/// A hold gives up after [`HOLD_LIMIT`] and answers anyway (the test's own assertions then fail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    None,
+    /// Until this many requests have arrived in all.
+    UntilArrived(usize),
+    /// Until `count` requests are being answered at once (in waves: the request that makes the count
+    /// reach it releases itself and every earlier one), or until all `of` requests the test makes
+    /// have arrived (the last wave may be smaller).
+    UntilInFlight {
+        count: usize,
+        of: usize,
+    },
+}
+
+/// How long a hold waits at most.
+pub const HOLD_LIMIT: Duration = Duration::from_secs(30);
 
 impl Reply {
     pub fn json(status: u16, body: Value) -> Reply {
-        Reply { status, headers: Vec::new(), body: body.to_string(), delay: Duration::ZERO }
+        Reply { status, headers: Vec::new(), body: body.to_string(), delay: Duration::ZERO, hold: Hold::None }
     }
 
     pub fn text(status: u16, body: &str) -> Reply {
-        Reply { status, headers: Vec::new(), body: body.to_owned(), delay: Duration::ZERO }
+        Reply { status, headers: Vec::new(), body: body.to_owned(), delay: Duration::ZERO, hold: Hold::None }
+    }
+
+    /// Held until `hold` is met, then answered (after the delay, if any).
+    pub fn held(mut self, hold: Hold) -> Reply {
+        self.hold = hold;
+        self
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Reply {
@@ -202,6 +229,10 @@ struct ServerState {
     seen: Mutex<Vec<Seen>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Requests arrived so far (only grows, so a waiter cannot miss the moment it waits for).
+    arrived: tokio::sync::watch::Sender<usize>,
+    /// Requests with an index below this are released from an in-flight hold (only grows).
+    released_below: tokio::sync::watch::Sender<usize>,
 }
 
 /// An HTTP server on 127.0.0.1 that records every request and answers with `responder(request,
@@ -219,6 +250,8 @@ impl MockServer {
             seen: Mutex::new(Vec::new()),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            arrived: tokio::sync::watch::Sender::new(0),
+            released_below: tokio::sync::watch::Sender::new(0),
         });
         let app = axum::Router::new().fallback(handle).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -240,6 +273,23 @@ impl MockServer {
     /// The most requests that were being answered at the same moment.
     pub fn max_in_flight(&self) -> usize {
         self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The number of requests once it stops changing: after a client was killed, the requests it
+    /// sent just before may still be arriving. Polls until the count holds still for 250 ms.
+    pub async fn settled_request_count(&self) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut count = self.request_count();
+        let mut still_since = Instant::now();
+        while still_since.elapsed() < Duration::from_millis(250) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let now = self.request_count();
+            if now != count {
+                count = now;
+                still_since = Instant::now();
+            }
+        }
+        count
     }
 }
 
@@ -273,7 +323,25 @@ async fn handle(
         all.push(seen.clone());
         all.len() - 1
     };
+    state.arrived.send_modify(|arrived| *arrived = (*arrived).max(index + 1));
     let reply = (state.responder)(&seen, index);
+    match reply.hold {
+        Hold::None => {}
+        Hold::UntilArrived(count) => {
+            let mut arrived = state.arrived.subscribe();
+            let _ = tokio::time::timeout(HOLD_LIMIT, arrived.wait_for(|arrived| *arrived >= count)).await;
+        }
+        Hold::UntilInFlight { count, of } => {
+            if concurrent >= count {
+                state.released_below.send_modify(|below| *below = (*below).max(index + 1));
+            }
+            if index + 1 >= of {
+                state.released_below.send_modify(|below| *below = usize::MAX);
+            }
+            let mut released = state.released_below.subscribe();
+            let _ = tokio::time::timeout(HOLD_LIMIT, released.wait_for(|below| *below > index)).await;
+        }
+    }
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }

@@ -17,4 +17,5 @@ mod results;
 mod review;
 mod run_records;
 mod study;
+mod text;
 mod uncertainty;

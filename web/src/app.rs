@@ -1,16 +1,12 @@
 //! The app shell: loads the dataset once, then routes to one page per view. Every view's state is in
-//! its URL (path and query), so any view is a link and back/forward work.
-//!
-//! The site may be served below a sub-path (GitHub Pages: `/<repository>/`). `cargo xtask site` writes
-//! that path into `<base href>`; the router and every link here take it from there, and data files
-//! are fetched relative to it.
+//! its URL (path and query), so any view is a link and back/forward work. What pages share with the
+//! shell (the base path, links, the loaded study) is in [`crate::site`].
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
-use leptos_router::hooks::use_navigate;
-use leptos_router::{NavigateOptions, path};
+use leptos_router::path;
 
 use crate::components::{EmptyDataset, ProblemsPanel};
 use crate::data::{self, SiteData};
@@ -20,41 +16,8 @@ use crate::pages::{
     review::ReviewPage,
 };
 use crate::reviews::ReviewStore;
+use crate::site::{base, href};
 use crate::timing;
-
-static BASE: OnceLock<String> = OnceLock::new();
-
-/// The path the site is served under, without the trailing slash (`""` or `/left-behind`).
-pub fn base() -> &'static str {
-    BASE.get_or_init(|| {
-        let href = web_sys::window()
-            .and_then(|window| window.document())
-            .and_then(|document| document.query_selector("base").ok().flatten())
-            .and_then(|element| element.get_attribute("href"))
-            .unwrap_or_default();
-        // Only an absolute path is a base for routing; `./` (a site built without one) means the root.
-        if href.starts_with('/') { href.trim_end_matches('/').to_owned() } else { String::new() }
-    })
-}
-
-/// A link to a route of the site (`/responses?model=qwen3` -> `/left-behind/responses?model=qwen3`).
-pub fn href(route: &str) -> String {
-    format!("{}{route}", base())
-}
-
-/// A function that goes to a route of the site (with its query); its flag rewrites the current history
-/// entry instead of adding one (for typing in the search box). Call it in a component's body.
-pub fn navigator() -> impl Fn(&str, bool) + Clone + 'static {
-    let navigate = use_navigate();
-    move |route: &str, replace: bool| {
-        navigate(&href(route), NavigateOptions { resolve: false, replace, scroll: false, ..Default::default() })
-    }
-}
-
-/// The loaded dataset, for pages (provided once loading finished).
-pub fn use_site() -> Arc<SiteData> {
-    expect_context::<Arc<SiteData>>()
-}
 
 /// The skip link moves focus to the content. It cannot be a plain `#main` link: with `<base href>`
 /// set, the browser would resolve it against the base and load another page.
@@ -110,6 +73,20 @@ pub fn App() -> impl IntoView {
                         provide_context(ReviewStore::load(site.clone()));
                         crate::intervals::provide_intervals(site.clone());
                         let empty = site.is_empty();
+                        // Runs once the first page is rendered: time it, drop the prerendered overview,
+                        // then build the response list for the other pages (the overview does not need it).
+                        Effect::new(move |_| {
+                            timing::mark("lb:render-end");
+                            timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+                            crate::prerender::remove();
+                            let site = site.clone();
+                            set_timeout(
+                                move || {
+                                    site.entries();
+                                },
+                                std::time::Duration::from_millis(1),
+                            );
+                        });
                         view! {
                             <ProblemsPanel />
                             {empty.then(|| view! { <EmptyDataset /> })}
@@ -123,20 +100,6 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/agreement") view=AgreementPage />
                                 <Route path=path!("/methods") view=MethodsPage />
                             </FlatRoutes>
-                            {move || {
-                                timing::mark("lb:render-end");
-                                timing::measure("lb:render", "lb:compute-end", "lb:render-end");
-                                crate::prerender::remove();
-                                // Once the first page is on screen, build the response list for the
-                                // other pages (it is not needed before).
-                                let site = site.clone();
-                                set_timeout(
-                                    move || {
-                                        site.entries();
-                                    },
-                                    std::time::Duration::from_millis(1),
-                                );
-                            }}
                         }
                             .into_any()
                     }

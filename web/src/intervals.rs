@@ -8,18 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use left_behind_shared::{
-    StudyReport, Table, UncertaintySettings, add_uncertainty, figure1_svg, headline_lines, report_tables,
+    FIGURE1_SIZE, ReportTables, StudyReport, UncertaintySettings, add_uncertainty, figure1_svg, headline_lines,
 };
 use leptos::prelude::*;
 
-use crate::data::{FIGURE_SIZE, SiteData};
+use crate::data::SiteData;
 use crate::timing;
 
 /// The report with its intervals, and what the overview shows of it.
 pub struct IntervalReport {
     pub report: StudyReport,
-    /// The report's tables with intervals, then the contrast tables.
-    pub tables: Vec<Table>,
+    /// The report's tables with intervals, and the contrast tables.
+    pub tables: ReportTables,
     /// The headline with each contrast's interval and p-value in words.
     pub headline: Vec<String>,
     /// Figure 1 with error bars.
@@ -61,10 +61,10 @@ pub fn provide_intervals(site: Arc<SiteData>) {
 }
 
 fn compute(mut report: StudyReport, site: &SiteData) -> IntervalReport {
-    let grades = &site.loaded.dataset.grades;
-    add_uncertainty(&mut report, grades, &site.registry, &UncertaintySettings::default());
-    let tables = report_tables(&report, &site.registry);
+    let grades = &site.study.dataset.grades;
+    add_uncertainty(&mut report, grades, &site.study.registry, &UncertaintySettings::default());
+    let tables = ReportTables::new(&report, &site.study.registry);
     let headline = headline_lines(&report);
-    let figure = figure1_svg(&report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string());
+    let figure = figure1_svg(&report, FIGURE1_SIZE.width, FIGURE1_SIZE.height).map_err(|error| error.to_string());
     IntervalReport { report, tables, headline, figure }
 }

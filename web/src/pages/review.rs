@@ -13,14 +13,13 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::app::{href, navigator, use_site};
 use crate::components::{
     BlindSwitch, HiddenGrade, MarkdownView, OtherReviews, ReviewFiles, ReviewPanel, Scores, judge_visible,
     typing_in_a_field,
 };
 use crate::data::SiteData;
-use crate::pages::responses::response_route;
 use crate::reviews::use_reviews;
+use crate::site::{href, navigator, response_route, use_site};
 
 /// `at=` in the query: the position in the queue.
 fn position_from_query(query: &str) -> Option<usize> {
@@ -51,7 +50,7 @@ pub fn ReviewPage() -> impl IntoView {
     let queue = Memo::new(move |_| ReviewQueue::from_query(&location.search.get()));
     let items = {
         let site = Arc::clone(&site);
-        Memo::new(move |_| queue.with(|queue| queue.entries(site.entries(), &site.loaded.dataset)))
+        Memo::new(move |_| queue.with(|queue| queue.entries(site.entries(), &site.study.dataset)))
     };
     let reviewed = {
         let site = Arc::clone(&site);
@@ -213,7 +212,7 @@ fn queue_item(
     queue: &ReviewQueue,
 ) -> impl IntoView + use<> {
     let store = use_reviews();
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let entry = &site.entries()[index];
     let key = entry.key.clone();
     let language = key.condition.language();
@@ -249,10 +248,10 @@ fn queue_item(
     let title = format!(
         "{} · {} · Question {}",
         key.condition.label(),
-        site.registry.display_name(&key.model),
+        site.study.registry.display_name(&key.model),
         key.question_id
     );
-    let response_link = href(&response_route(entry, ""));
+    let response_link = href(&response_route(&entry.key, ""));
     let data_key = format!("{}/{}/{}", key.condition, key.model, key.question_id);
     let panel_key = key.clone();
     let other_key = key.clone();

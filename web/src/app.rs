@@ -33,19 +33,32 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
     }
 }
 
-#[derive(Clone)]
-enum LoadState {
-    Loading,
-    Ready(Arc<SiteData>),
-}
-
 #[component]
 pub fn App() -> impl IntoView {
-    let state = RwSignal::new(LoadState::Loading);
-    // The core data first (the overview renders), then everything (the pages render again).
     let route = web_sys::window().and_then(|window| window.location().pathname().ok()).unwrap_or_default();
     let priority = data::priority_results(route.strip_prefix(base()).unwrap_or(&route));
-    leptos::task::spawn_local(data::load(priority, move |site| state.set(LoadState::Ready(Arc::new(site)))));
+    // The core data first (the overview renders with it), then every results file (the pages render
+    // again with them).
+    let core = LocalResource::new(move || data::load_core(priority.clone()));
+    let complete = LocalResource::new(move || async move { data::load_rest(&*core.await).await });
+    // The newest data. A memo made here, outside the Suspense below: a resource read inside a Suspense
+    // holds its fallback until it loads, and the pages should not wait for the rest.
+    let newest = Memo::new_with_compare(
+        move |_| complete.get().or_else(|| core.get().map(|core| Arc::clone(&core.site))),
+        // Changed unless it is the same data (`SiteData` is too large to compare).
+        |previous, next| match (previous, next) {
+            (Some(Some(previous)), Some(Some(next))) => !Arc::ptr_eq(previous, next),
+            (Some(None), Some(None)) => false,
+            _ => true,
+        },
+    );
+    // The intervals need the grades only: computed once, from the core, after it is painted.
+    let intervals = crate::intervals::provide_intervals();
+    Effect::new(move |_| {
+        if let Some(core) = core.get() {
+            crate::intervals::compute_after_paint(Arc::clone(&core.site), intervals);
+        }
+    });
     view! {
         <Router base=base()>
             <a class="skip-link" href="#main" rel="external" on:click=skip_to_content>"Skip to content"</a>
@@ -64,46 +77,10 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
-                {move || match state.get() {
-                    LoadState::Loading => {
-                        view! { <p class="loading" role="status">"Loading the dataset…"</p> }.into_any()
-                    }
-                    LoadState::Ready(site) => {
-                        provide_context(site.clone());
-                        provide_context(ReviewStore::load(site.clone()));
-                        crate::intervals::provide_intervals(site.clone());
-                        let empty = site.is_empty();
-                        // Runs once the first page is rendered: time it, drop the prerendered overview,
-                        // then build the response list for the other pages (the overview does not need it).
-                        Effect::new(move |_| {
-                            timing::mark("lb:render-end");
-                            timing::measure("lb:render", "lb:compute-end", "lb:render-end");
-                            crate::prerender::remove();
-                            let site = site.clone();
-                            set_timeout(
-                                move || {
-                                    site.entries();
-                                },
-                                std::time::Duration::from_millis(1),
-                            );
-                        });
-                        view! {
-                            <ProblemsPanel />
-                            {empty.then(|| view! { <EmptyDataset /> })}
-                            <FlatRoutes fallback=|| view! { <NotFoundPage /> }>
-                                <Route path=path!("/") view=OverviewPage />
-                                <Route path=path!("/responses") view=ResponsesPage />
-                                <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
-                                <Route path=path!("/questions") view=QuestionsPage />
-                                <Route path=path!("/questions/:id") view=QuestionPage />
-                                <Route path=path!("/review") view=ReviewPage />
-                                <Route path=path!("/agreement") view=AgreementPage />
-                                <Route path=path!("/methods") view=MethodsPage />
-                            </FlatRoutes>
-                        }
-                            .into_any()
-                    }
-                }}
+                <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the dataset…"</p> }>
+                    // Reading `core` here is what the Suspense waits for.
+                    {move || core.get().and(newest.get()).map(|site| view! { <LoadedSite site /> })}
+                </Suspense>
             </main>
             <footer class="site-footer">
                 <p>
@@ -112,5 +89,41 @@ pub fn App() -> impl IntoView {
                 </p>
             </footer>
         </Router>
+    }
+}
+
+/// The routes over one loaded [`SiteData`] (the core, then the complete data).
+#[component]
+fn LoadedSite(site: Arc<SiteData>) -> impl IntoView {
+    provide_context(Arc::clone(&site));
+    provide_context(ReviewStore::load(Arc::clone(&site)));
+    let empty = site.is_empty();
+    // Runs once the page is rendered: time it, drop the prerendered overview, then build the response
+    // list for the other pages (the overview does not need it).
+    Effect::new(move |_| {
+        timing::mark("lb:render-end");
+        timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+        crate::prerender::remove();
+        let site = Arc::clone(&site);
+        set_timeout(
+            move || {
+                site.entries();
+            },
+            std::time::Duration::from_millis(1),
+        );
+    });
+    view! {
+        <ProblemsPanel />
+        {empty.then(|| view! { <EmptyDataset /> })}
+        <FlatRoutes fallback=|| view! { <NotFoundPage /> }>
+            <Route path=path!("/") view=OverviewPage />
+            <Route path=path!("/responses") view=ResponsesPage />
+            <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
+            <Route path=path!("/questions") view=QuestionsPage />
+            <Route path=path!("/questions/:id") view=QuestionPage />
+            <Route path=path!("/review") view=ReviewPage />
+            <Route path=path!("/agreement") view=AgreementPage />
+            <Route path=path!("/methods") view=MethodsPage />
+        </FlatRoutes>
     }
 }

@@ -3,18 +3,20 @@
 //! wrote into the manifest; then `compute_report`, ...).
 //!
 //! 1. `data/manifest.json` (index.html preloads it, with the files of step 2).
-//! 2. The core: questions, answer sheet and grades (about 0.2 MB gzipped), everything the overview
-//!    and the question list need; with it, the results file of the response a deep link names. The
-//!    first [`SiteData`] is published: the overview renders.
-//! 3. Every results file (4.4 MB of responses' text, 1.3 MB gzipped), at once; then the cross-file
-//!    checks and a second, complete [`SiteData`]. Until then a page that needs the responses says they are loading
-//!    ([`SiteData::results_complete`]).
+//! 2. [`load_core`]: questions, answer sheet and grades (about 0.2 MB gzipped), everything the
+//!    overview and the question list need; with it, the results file of the response a deep link
+//!    names. The first [`SiteData`]: the overview renders.
+//! 3. [`load_rest`]: every results file (4.4 MB of responses' text, 1.3 MB gzipped), at once; then
+//!    the cross-file checks and a second, complete [`SiteData`]. Until then a page that needs the
+//!    responses says they are loading ([`SiteData::results_complete`]).
+//!
+//! The app shell holds each step in a `LocalResource`.
 //!
 //! A file that cannot be fetched becomes a [`Problem`] naming it, like a file that cannot be parsed:
 //! the rest still loads.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use futures::future::join_all;
 use gloo_net::http::Request;
@@ -138,10 +140,18 @@ impl Computed {
     }
 }
 
-/// Fetches and prepares the dataset, calling `publish` with the core (the overview's data, plus the
-/// results file `priority` names) and then with everything. Never fails: what goes wrong is in
-/// `study.problems`.
-pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteData)) {
+/// The core of the dataset, opened: what the overview renders with, and what loading the rest needs.
+pub struct CoreLoad {
+    /// The first [`SiteData`]: every file but the results files (except the one a deep link names).
+    pub site: Arc<SiteData>,
+    computed: Computed,
+    /// The results files still to fetch.
+    rest: Vec<ManifestFile>,
+}
+
+/// Fetches the manifest and the core files (plus the results file `priority` names) and opens them.
+/// Never fails: what goes wrong is in `site.study.problems`.
+pub async fn load_core(priority: Option<(Condition, String)>) -> Arc<CoreLoad> {
     timing::mark("lb:fetch-start");
     let mut manifest_problems = Vec::new();
     let manifest_path = format!("{DATA_DIR}{MANIFEST_PATH}");
@@ -173,43 +183,44 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     };
     let core: Vec<&ManifestFile> =
         manifest.files.iter().filter(|file| !is_results(file) || is_priority(file)).collect();
-    let rest: Vec<&ManifestFile> =
-        manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).collect();
+    let rest: Vec<ManifestFile> =
+        manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).cloned().collect();
     let results_total = manifest.files.iter().filter(is_results).count();
 
-    // The core, and the response a deep link asked for, opened with the settings the site was built
-    // with (`cargo xtask site` resolves the configuration as `left-behind report` does), so a
-    // configured model is named and grouped as in the report.
+    // Opened with the settings the site was built with (`cargo xtask site` resolves the configuration
+    // as `left-behind report` does), so a configured model is named and grouped as in the report.
     let mut core_files = fetch_all(&core).await;
     core_files.unreadable.splice(0..0, manifest_problems);
     timing::mark("lb:core-end");
     timing::measure("lb:core-fetch", "lb:fetch-start", "lb:core-end");
-    let core_study = open_partial_study(&core_files, &manifest.study);
+    let study = open_partial_study(&core_files, &manifest.study);
     drop(core_files);
     timing::mark("lb:core-parse-end");
     timing::measure("lb:core-parse", "lb:core-end", "lb:core-parse-end");
-    let computed = Computed::of(&core_study);
+    let computed = Computed::of(&study);
     timing::mark("lb:compute-end");
     timing::measure("lb:compute", "lb:core-parse-end", "lb:compute-end");
-    let settled = results_total - rest.len();
-    publish(computed.site(core_study.clone(), manifest.files.len(), ResultsProgress { settled, total: results_total }));
+    let progress = ResultsProgress { settled: results_total - rest.len(), total: results_total };
+    let site = Arc::new(computed.site(study, manifest.files.len(), progress));
     set_loaded_attribute("core");
+    Arc::new(CoreLoad { site, computed, rest })
+}
 
-    // Every other results file, then the checks across files.
+/// Fetches every other results file and runs the checks across files: the complete [`SiteData`].
+pub async fn load_rest(core: &CoreLoad) -> Arc<SiteData> {
     timing::mark("lb:results-start");
+    let rest: Vec<&ManifestFile> = core.rest.iter().collect();
     let rest_files = fetch_all(&rest).await;
     timing::mark("lb:results-end");
     timing::measure("lb:results", "lb:results-start", "lb:results-end");
-    let study = core_study.complete_with_results(&rest_files);
+    let study = core.site.study.clone().complete_with_results(&rest_files);
     drop(rest_files);
     timing::mark("lb:validate-end");
     timing::measure("lb:validate", "lb:results-end", "lb:validate-end");
-    publish(computed.site(
-        study,
-        manifest.files.len(),
-        ResultsProgress { settled: results_total, total: results_total },
-    ));
+    let total = core.site.results.total;
+    let site = core.computed.site(study, core.site.manifest_files, ResultsProgress { settled: total, total });
     set_loaded_attribute("complete");
+    Arc::new(site)
 }
 
 /// The results file a route needs first: `/responses/C3/qwen3/12` (below the site's base) names

@@ -26,7 +26,8 @@ pub struct IntervalReport {
     pub figure: Result<String, String>,
 }
 
-/// The intervals, `None` until computed (or without grades). Provided by [`provide_intervals`].
+/// The intervals, `None` until computed (or without grades). Provided by [`provide_intervals`] for
+/// the whole app.
 #[derive(Clone, Copy)]
 pub struct Intervals(RwSignal<Option<Arc<IntervalReport>>>);
 
@@ -40,10 +41,16 @@ pub fn use_intervals() -> Intervals {
     expect_context::<Intervals>()
 }
 
-/// Provides [`Intervals`] and computes them after the next frame is painted.
-pub fn provide_intervals(site: Arc<SiteData>) {
-    let intervals = RwSignal::new(None);
-    provide_context(Intervals(intervals));
+/// Provides [`Intervals`], empty until [`compute_after_paint`] fills it.
+pub fn provide_intervals() -> Intervals {
+    let intervals = Intervals(RwSignal::new(None));
+    provide_context(intervals);
+    intervals
+}
+
+/// Computes the intervals of `site`'s report after the next frame is painted. They depend on the
+/// grades only, which the first (core) data already holds: once is enough.
+pub fn compute_after_paint(site: Arc<SiteData>, intervals: Intervals) {
     let Some(report) = site.report.clone() else { return };
     // After the frame is painted (the animation frame runs before it, the timeout after it).
     request_animation_frame(move || {
@@ -53,7 +60,7 @@ pub fn provide_intervals(site: Arc<SiteData>) {
                 let computed = compute(report, &site);
                 timing::mark("lb:intervals-end");
                 timing::measure("lb:intervals", "lb:intervals-start", "lb:intervals-end");
-                intervals.set(Some(Arc::new(computed)));
+                intervals.0.set(Some(Arc::new(computed)));
             },
             Duration::ZERO,
         )

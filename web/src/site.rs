@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use left_behind_shared::{ResponseFilter, ResponseKey};
+use left_behind_shared::{ResponseFilter, ResponseKey, ReviewQueue};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
@@ -51,6 +51,12 @@ pub fn response_route(key: &ResponseKey, filter_query: &str) -> String {
 /// keys it does not know are skipped).
 pub fn filter_of(query: &ParamsMap) -> ResponseFilter {
     ResponseFilter::from_pairs(query.into_iter().map(|(key, value)| (key.as_ref(), value)))
+}
+
+/// The review queue in a route's query (the router's query map), as [`ReviewQueue::from_query`]
+/// reads a query string.
+pub fn review_queue_of(query: &ParamsMap) -> ReviewQueue {
+    ReviewQueue::from_pairs(query.into_iter().map(|(key, value)| (key.as_ref(), value)))
 }
 
 /// A function that goes to a route of the site (with its query); its flag rewrites the current history

@@ -101,7 +101,7 @@ pub use robustness::{
 pub use self_preference::{
     JudgeRows, NotMeasured, PairedDifference, PairedScore, SelfPreference, self_preference, self_preference_table,
 };
-pub use study::{OpenedStudy, StudyFiles, StudySettings, open_study, study_judge};
+pub use study::{OpenedStudy, StudyFiles, StudySettings, open_partial_study, open_study, study_judge};
 pub use tables::{
     Cell, CellInterval, INTERVAL_NOTE, ReportTables, Table, category_table, condition_table, contrast_table,
     format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,

@@ -100,12 +100,20 @@ impl ReviewQueue {
     /// Reads a `/review` query: `sample=` (`cell` or `category`) with `k` and `seed` makes a sample
     /// (k defaults to [`DEFAULT_SAMPLE_K`], the seed to 1); anything else is a filter.
     pub fn from_query(query: &str) -> ReviewQueue {
+        let pairs: Vec<_> = form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).collect();
+        ReviewQueue::from_pairs(pairs.iter().map(|(key, value)| (key.as_ref(), value.as_ref())))
+    }
+
+    /// The queue of decoded query pairs (the explorer's router has already parsed the URL), as
+    /// [`ReviewQueue::from_query`] reads them.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ReviewQueue {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let mut strata = None;
         let mut k = DEFAULT_SAMPLE_K;
         let mut seed = 1;
-        for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
-            match key.as_ref() {
-                keys::SAMPLE => strata = Strata::from_key(&value),
+        for &(key, value) in &pairs {
+            match key {
+                keys::SAMPLE => strata = Strata::from_key(value),
                 keys::K => k = value.parse().unwrap_or(k),
                 keys::SEED => seed = value.parse().unwrap_or(seed),
                 _ => {}
@@ -113,7 +121,7 @@ impl ReviewQueue {
         }
         match strata {
             Some(strata) => ReviewQueue::Sample { strata, k, seed },
-            None => ReviewQueue::Filter(Box::new(crate::ResponseFilter::from_query(query))),
+            None => ReviewQueue::Filter(Box::new(crate::ResponseFilter::from_pairs(pairs))),
         }
     }
 

@@ -69,10 +69,16 @@ pub struct OpenedStudy {
 /// Parses, assembles and checks a dataset under `settings`. Pure and infallible: whatever is wrong is
 /// in [`OpenedStudy::problems`], and the caller decides whether errors stop it ([`OpenedStudy::is_usable`]).
 pub fn open_study(files: &StudyFiles, settings: &StudySettings) -> OpenedStudy {
+    open_partial_study(files, settings).checked()
+}
+
+/// Parses and assembles part of a study's files, without the cross-file checks (they would report
+/// every file that has simply not arrived yet). The explorer opens the files the overview needs this
+/// way, then adds the results files with [`OpenedStudy::complete_with_results`].
+pub fn open_partial_study(files: &StudyFiles, settings: &StudySettings) -> OpenedStudy {
     let loaded = assemble(&files.files);
     let mut problems = files.unreadable.clone();
     problems.extend(loaded.problems);
-    problems.extend(validate(&loaded.dataset, &settings.registry));
     OpenedStudy {
         dataset: loaded.dataset,
         registry: settings.registry.clone(),
@@ -82,6 +88,25 @@ pub fn open_study(files: &StudyFiles, settings: &StudySettings) -> OpenedStudy {
 }
 
 impl OpenedStudy {
+    /// A partly opened study ([`open_partial_study`]) with the rest of its results files, checked
+    /// across files: the study [`open_study`] gives for all the files at once. `rest` holds results
+    /// files only (other files in it are parsed, and their problems kept, but not added).
+    pub fn complete_with_results(mut self, rest: &StudyFiles) -> OpenedStudy {
+        let loaded = assemble(&rest.files);
+        self.dataset.results.extend(loaded.dataset.results);
+        // `assemble`'s order: by condition, then by path (the model's file name).
+        self.dataset.results.sort_by(|a, b| (a.condition, &a.model).cmp(&(b.condition, &b.model)));
+        self.problems.extend(rest.unreadable.iter().cloned());
+        self.problems.extend(loaded.problems);
+        self.checked()
+    }
+
+    fn checked(mut self) -> OpenedStudy {
+        let problems = validate(&self.dataset, &self.registry);
+        self.problems.extend(problems);
+        self
+    }
+
     /// The problems that make the data unusable for analysis (a review file's are not among them:
     /// see [`crate::blocks_analysis`]).
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {

@@ -259,7 +259,7 @@ for (const [label, name] of [
   ['HTML received', 'html'],
   ['boot: JS + wasm downloaded, compiled, started', 'boot'],
   ['fetch: manifest, questions, answer sheet, grades', 'core'],
-  ['parse: shared::assemble of those', 'parse'],
+  ['parse: shared::open_partial_study of those', 'parse'],
   ['compute: report, tables, figure', 'compute'],
   ['render: live overview DOM', 'render'],
   ['**overview rendered (first of prerendered or live)**', 'ready'],

@@ -1,16 +1,12 @@
 //! The app shell: loads the dataset once, then routes to one page per view. Every view's state is in
-//! its URL (path and query), so any view is a link and back/forward work.
-//!
-//! The site may be served below a sub-path (GitHub Pages: `/<repository>/`). `cargo xtask site` writes
-//! that path into `<base href>`; the router and every link here take it from there, and data files
-//! are fetched relative to it.
+//! its URL (path and query), so any view is a link and back/forward work. What pages share with the
+//! shell (the base path, links, the loaded study) is in [`crate::site`].
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
-use leptos_router::hooks::use_navigate;
-use leptos_router::{NavigateOptions, path};
+use leptos_router::path;
 
 use crate::components::{EmptyDataset, ProblemsPanel};
 use crate::data::{self, SiteData};
@@ -20,41 +16,8 @@ use crate::pages::{
     review::ReviewPage,
 };
 use crate::reviews::ReviewStore;
+use crate::site::{base, href};
 use crate::timing;
-
-static BASE: OnceLock<String> = OnceLock::new();
-
-/// The path the site is served under, without the trailing slash (`""` or `/left-behind`).
-pub fn base() -> &'static str {
-    BASE.get_or_init(|| {
-        let href = web_sys::window()
-            .and_then(|window| window.document())
-            .and_then(|document| document.query_selector("base").ok().flatten())
-            .and_then(|element| element.get_attribute("href"))
-            .unwrap_or_default();
-        // Only an absolute path is a base for routing; `./` (a site built without one) means the root.
-        if href.starts_with('/') { href.trim_end_matches('/').to_owned() } else { String::new() }
-    })
-}
-
-/// A link to a route of the site (`/responses?model=qwen3` -> `/left-behind/responses?model=qwen3`).
-pub fn href(route: &str) -> String {
-    format!("{}{route}", base())
-}
-
-/// A function that goes to a route of the site (with its query); its flag rewrites the current history
-/// entry instead of adding one (for typing in the search box). Call it in a component's body.
-pub fn navigator() -> impl Fn(&str, bool) + Clone + 'static {
-    let navigate = use_navigate();
-    move |route: &str, replace: bool| {
-        navigate(&href(route), NavigateOptions { resolve: false, replace, scroll: false, ..Default::default() })
-    }
-}
-
-/// The loaded dataset, for pages (provided once loading finished).
-pub fn use_site() -> Arc<SiteData> {
-    expect_context::<Arc<SiteData>>()
-}
 
 /// The skip link moves focus to the content. It cannot be a plain `#main` link: with `<base href>`
 /// set, the browser would resolve it against the base and load another page.
@@ -70,19 +33,32 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
     }
 }
 
-#[derive(Clone)]
-enum LoadState {
-    Loading,
-    Ready(Arc<SiteData>),
-}
-
 #[component]
 pub fn App() -> impl IntoView {
-    let state = RwSignal::new(LoadState::Loading);
-    // The core data first (the overview renders), then everything (the pages render again).
     let route = web_sys::window().and_then(|window| window.location().pathname().ok()).unwrap_or_default();
     let priority = data::priority_results(route.strip_prefix(base()).unwrap_or(&route));
-    leptos::task::spawn_local(data::load(priority, move |site| state.set(LoadState::Ready(Arc::new(site)))));
+    // The core data first (the overview renders with it), then every results file (the pages render
+    // again with them).
+    let core = LocalResource::new(move || data::load_core(priority.clone()));
+    let complete = LocalResource::new(move || async move { data::load_rest(&*core.await).await });
+    // The newest data. A memo made here, outside the Suspense below: a resource read inside a Suspense
+    // holds its fallback until it loads, and the pages should not wait for the rest.
+    let newest = Memo::new_with_compare(
+        move |_| complete.get().or_else(|| core.get().map(|core| Arc::clone(&core.site))),
+        // Changed unless it is the same data (`SiteData` is too large to compare).
+        |previous, next| match (previous, next) {
+            (Some(Some(previous)), Some(Some(next))) => !Arc::ptr_eq(previous, next),
+            (Some(None), Some(None)) => false,
+            _ => true,
+        },
+    );
+    // The intervals need the grades only: computed once, from the core, after it is painted.
+    let intervals = crate::intervals::provide_intervals();
+    Effect::new(move |_| {
+        if let Some(core) = core.get() {
+            crate::intervals::compute_after_paint(Arc::clone(&core.site), intervals);
+        }
+    });
     view! {
         <Router base=base()>
             <a class="skip-link" href="#main" rel="external" on:click=skip_to_content>"Skip to content"</a>
@@ -101,46 +77,10 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
-                {move || match state.get() {
-                    LoadState::Loading => {
-                        view! { <p class="loading" role="status">"Loading the dataset…"</p> }.into_any()
-                    }
-                    LoadState::Ready(site) => {
-                        provide_context(site.clone());
-                        provide_context(ReviewStore::load(site.clone()));
-                        crate::intervals::provide_intervals(site.clone());
-                        let empty = site.is_empty();
-                        view! {
-                            <ProblemsPanel />
-                            {empty.then(|| view! { <EmptyDataset /> })}
-                            <FlatRoutes fallback=|| view! { <NotFoundPage /> }>
-                                <Route path=path!("/") view=OverviewPage />
-                                <Route path=path!("/responses") view=ResponsesPage />
-                                <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
-                                <Route path=path!("/questions") view=QuestionsPage />
-                                <Route path=path!("/questions/:id") view=QuestionPage />
-                                <Route path=path!("/review") view=ReviewPage />
-                                <Route path=path!("/agreement") view=AgreementPage />
-                                <Route path=path!("/methods") view=MethodsPage />
-                            </FlatRoutes>
-                            {move || {
-                                timing::mark("lb:render-end");
-                                timing::measure("lb:render", "lb:compute-end", "lb:render-end");
-                                crate::prerender::remove();
-                                // Once the first page is on screen, build the response list for the
-                                // other pages (it is not needed before).
-                                let site = site.clone();
-                                set_timeout(
-                                    move || {
-                                        site.entries();
-                                    },
-                                    std::time::Duration::from_millis(1),
-                                );
-                            }}
-                        }
-                            .into_any()
-                    }
-                }}
+                <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the dataset…"</p> }>
+                    // Reading `core` here is what the Suspense waits for.
+                    {move || core.get().and(newest.get()).map(|site| view! { <LoadedSite site /> })}
+                </Suspense>
             </main>
             <footer class="site-footer">
                 <p>
@@ -149,5 +89,41 @@ pub fn App() -> impl IntoView {
                 </p>
             </footer>
         </Router>
+    }
+}
+
+/// The routes over one loaded [`SiteData`] (the core, then the complete data).
+#[component]
+fn LoadedSite(site: Arc<SiteData>) -> impl IntoView {
+    provide_context(Arc::clone(&site));
+    provide_context(ReviewStore::load(Arc::clone(&site)));
+    let empty = site.is_empty();
+    // Runs once the page is rendered: time it, drop the prerendered overview, then build the response
+    // list for the other pages (the overview does not need it).
+    Effect::new(move |_| {
+        timing::mark("lb:render-end");
+        timing::measure("lb:render", "lb:compute-end", "lb:render-end");
+        crate::prerender::remove();
+        let site = Arc::clone(&site);
+        set_timeout(
+            move || {
+                site.entries();
+            },
+            std::time::Duration::from_millis(1),
+        );
+    });
+    view! {
+        <ProblemsPanel />
+        {empty.then(|| view! { <EmptyDataset /> })}
+        <FlatRoutes fallback=|| view! { <NotFoundPage /> }>
+            <Route path=path!("/") view=OverviewPage />
+            <Route path=path!("/responses") view=ResponsesPage />
+            <Route path=path!("/responses/:condition/:model/:question") view=ResponsePage />
+            <Route path=path!("/questions") view=QuestionsPage />
+            <Route path=path!("/questions/:id") view=QuestionPage />
+            <Route path=path!("/review") view=ReviewPage />
+            <Route path=path!("/agreement") view=AgreementPage />
+            <Route path=path!("/methods") view=MethodsPage />
+        </FlatRoutes>
     }
 }

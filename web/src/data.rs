@@ -1,26 +1,29 @@
-//! Loading the dataset, in the order the pages need it, and handing the bytes to `shared`
-//! (`assemble`, `validate`, `compute_report`, ...).
+//! Loading the dataset, in the order the pages need it, and opening it with `shared` as the runner
+//! does (`open_partial_study`, then `complete_with_results`, with the settings `cargo xtask site`
+//! wrote into the manifest; then `compute_report`, ...).
 //!
 //! 1. `data/manifest.json` (index.html preloads it, with the files of step 2).
-//! 2. The core: questions, answer sheet and grades (about 0.2 MB gzipped), everything the overview
-//!    and the question list need; with it, the results file of the response a deep link names. The
-//!    first [`SiteData`] is published: the overview renders.
-//! 3. Every results file (4.4 MB of responses' text, 1.3 MB gzipped), at once; then validation and a
-//!    second, complete [`SiteData`]. Until then a page that needs the responses says they are loading
-//!    ([`SiteData::results_complete`]).
+//! 2. [`load_core`]: questions, answer sheet and grades (about 0.2 MB gzipped), everything the
+//!    overview and the question list need; with it, the results file of the response a deep link
+//!    names. The first [`SiteData`]: the overview renders.
+//! 3. [`load_rest`]: every results file (4.4 MB of responses' text, 1.3 MB gzipped), at once; then
+//!    the cross-file checks and a second, complete [`SiteData`]. Until then a page that needs the
+//!    responses says they are loading ([`SiteData::results_complete`]).
+//!
+//! The app shell holds each step in a `LocalResource`.
 //!
 //! A file that cannot be fetched becomes a [`Problem`] naming it, like a file that cannot be parsed:
 //! the rest still loads.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use futures::future::join_all;
 use gloo_net::http::Request;
 use left_behind_shared::{
-    Condition, DataFile, DataFileKind, LoadedDataset, MANIFEST_PATH, ManifestFile, ModelRegistry, Problem,
-    ReferenceAnswers, ResponseEntry, SiteManifest, StudyReport, Table, assemble, classify_path, compute_report,
-    figure1_svg, headline_lines, index_responses, parse_manifest, report_tables, validate,
+    Condition, DataFile, DataFileKind, FIGURE1_SIZE, MANIFEST_PATH, ManifestFile, OpenedStudy, Problem,
+    ReferenceAnswers, ReportTables, ResponseEntry, SiteManifest, StudyFiles, StudyReport, classify_path,
+    compute_report, figure1_svg, headline_lines, index_responses, open_partial_study, parse_manifest,
 };
 
 use crate::timing;
@@ -28,18 +31,15 @@ use crate::timing;
 /// Where the dataset lies, relative to the site's base URL.
 const DATA_DIR: &str = "data/";
 
-/// Figure 1's size in pixels (the report's size).
-pub const FIGURE_SIZE: (u32, u32) = (860, 560);
-
 /// Everything the pages show, computed from what has loaded so far. Each step of loading publishes a
 /// new one; the pages render again with it.
 pub struct SiteData {
-    pub loaded: LoadedDataset,
-    pub registry: ModelRegistry,
+    /// The dataset, the registry and judge from the manifest, and every problem (fetching included).
+    pub study: OpenedStudy,
     /// `None` without grades.
     pub report: Option<StudyReport>,
-    /// The report's four tables, as `left-behind report` renders them.
-    pub tables: Vec<Table>,
+    /// The report's tables, as `left-behind report` renders them (`None` without grades).
+    pub tables: Option<ReportTables>,
     pub headline: Vec<String>,
     /// Figure 1 as SVG, or why it could not be drawn.
     pub figure: Option<Result<String, String>>,
@@ -71,11 +71,11 @@ impl ResultsProgress {
 impl SiteData {
     /// True when nothing at all was loaded (and nothing is still loading).
     pub fn is_empty(&self) -> bool {
-        self.loaded.dataset.is_empty() && self.results_complete()
+        self.study.is_empty() && self.results_complete()
     }
 
     /// Whether every results file has been fetched (or has failed, with a problem in the panel). Until
-    /// then `loaded.dataset.results` holds at most the file a deep link asked for, and the problems
+    /// then `study.dataset.results` holds at most the file a deep link asked for, and the problems
     /// lack the cross-file checks of `validate`.
     pub fn results_complete(&self) -> bool {
         self.results.is_complete()
@@ -83,7 +83,7 @@ impl SiteData {
 
     /// How many responses the results files hold; `None` while they are loading.
     pub fn response_count(&self) -> Option<usize> {
-        self.results_complete().then(|| self.loaded.dataset.results.iter().map(|results| results.responses.len()).sum())
+        self.results_complete().then(|| self.study.dataset.results.iter().map(|results| results.responses.len()).sum())
     }
 
     /// Every response (of the files loaded so far) joined with its grade, in list order. Built when
@@ -92,7 +92,7 @@ impl SiteData {
     pub fn entries(&self) -> &[ResponseEntry] {
         self.entries.get_or_init(|| {
             timing::mark("lb:index-start");
-            let entries = index_responses(&self.loaded.dataset, &self.registry);
+            let entries = index_responses(&self.study.dataset, &self.study.registry);
             timing::mark("lb:index-end");
             if self.results_complete() {
                 timing::measure("lb:index", "lb:index-start", "lb:index-end");
@@ -105,35 +105,29 @@ impl SiteData {
 /// The report and everything else computed from the core files, reused by the complete data.
 struct Computed {
     report: Option<StudyReport>,
-    tables: Vec<Table>,
+    tables: Option<ReportTables>,
     headline: Vec<String>,
     figure: Option<Result<String, String>>,
     references: BTreeMap<u32, ReferenceAnswers>,
 }
 
 impl Computed {
-    fn of(loaded: &LoadedDataset, registry: &ModelRegistry) -> Computed {
-        let dataset = &loaded.dataset;
+    fn of(study: &OpenedStudy) -> Computed {
+        let dataset = &study.dataset;
+        let registry = &study.registry;
         let report = (!dataset.grades.is_empty()).then(|| compute_report(&dataset.grades, registry));
-        let tables = report.as_ref().map(|report| report_tables(report, registry)).unwrap_or_default();
+        let tables = report.as_ref().map(|report| ReportTables::new(report, registry));
         let headline = report.as_ref().map(headline_lines).unwrap_or_default();
-        let figure = report
-            .as_ref()
-            .map(|report| figure1_svg(report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string()));
+        let figure = report.as_ref().map(|report| {
+            figure1_svg(report, FIGURE1_SIZE.width, FIGURE1_SIZE.height).map_err(|error| error.to_string())
+        });
         let references = dataset.reference_answers();
         Computed { report, tables, headline, figure, references }
     }
 
-    fn site(
-        &self,
-        loaded: LoadedDataset,
-        registry: &ModelRegistry,
-        manifest_files: usize,
-        results: ResultsProgress,
-    ) -> SiteData {
+    fn site(&self, study: OpenedStudy, manifest_files: usize, results: ResultsProgress) -> SiteData {
         SiteData {
-            loaded,
-            registry: registry.clone(),
+            study,
             report: self.report.clone(),
             tables: self.tables.clone(),
             headline: self.headline.clone(),
@@ -146,12 +140,20 @@ impl Computed {
     }
 }
 
-/// Fetches and prepares the dataset, calling `publish` with the core (the overview's data, plus the
-/// results file `priority` names) and then with everything. Never fails: what goes wrong is in
-/// `loaded.problems`.
-pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteData)) {
+/// The core of the dataset, opened: what the overview renders with, and what loading the rest needs.
+pub struct CoreLoad {
+    /// The first [`SiteData`]: every file but the results files (except the one a deep link names).
+    pub site: Arc<SiteData>,
+    computed: Computed,
+    /// The results files still to fetch.
+    rest: Vec<ManifestFile>,
+}
+
+/// Fetches the manifest and the core files (plus the results file `priority` names) and opens them.
+/// Never fails: what goes wrong is in `site.study.problems`.
+pub async fn load_core(priority: Option<(Condition, String)>) -> Arc<CoreLoad> {
     timing::mark("lb:fetch-start");
-    let mut fetch_problems = Vec::new();
+    let mut manifest_problems = Vec::new();
     let manifest_path = format!("{DATA_DIR}{MANIFEST_PATH}");
     // Offline, the service worker answers `?offline` with the manifest it keeps (it leaves the plain
     // URL to the network, so that a changed dataset is seen on the next visit).
@@ -163,12 +165,12 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
         Ok(text) => match parse_manifest(&text, &manifest_path) {
             Ok(manifest) => manifest,
             Err(error) => {
-                fetch_problems.push(Problem::from(error));
+                manifest_problems.push(Problem::from(error));
                 SiteManifest::default()
             }
         },
         Err(message) => {
-            fetch_problems.push(Problem::error(&manifest_path, message));
+            manifest_problems.push(Problem::error(&manifest_path, message));
             SiteManifest::default()
         }
     };
@@ -181,53 +183,44 @@ pub async fn load(priority: Option<(Condition, String)>, publish: impl Fn(SiteDa
     };
     let core: Vec<&ManifestFile> =
         manifest.files.iter().filter(|file| !is_results(file) || is_priority(file)).collect();
-    let rest: Vec<&ManifestFile> =
-        manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).collect();
+    let rest: Vec<ManifestFile> =
+        manifest.files.iter().filter(|file| is_results(file) && !is_priority(file)).cloned().collect();
     let results_total = manifest.files.iter().filter(is_results).count();
-    // The registry the site was built with (`cargo xtask site` resolves the configuration as
-    // `left-behind report` does), so a configured model is named and grouped as in the report.
-    let registry = manifest.study.registry.clone();
 
-    // The core, and the response a deep link asked for.
-    let (core_files, problems) = fetch_all(&core).await;
-    fetch_problems.extend(problems);
+    // Opened with the settings the site was built with (`cargo xtask site` resolves the configuration
+    // as `left-behind report` does), so a configured model is named and grouped as in the report.
+    let mut core_files = fetch_all(&core).await;
+    core_files.unreadable.splice(0..0, manifest_problems);
     timing::mark("lb:core-end");
     timing::measure("lb:core-fetch", "lb:fetch-start", "lb:core-end");
-    let mut core_loaded = assemble(&core_files);
+    let study = open_partial_study(&core_files, &manifest.study);
     drop(core_files);
     timing::mark("lb:core-parse-end");
     timing::measure("lb:core-parse", "lb:core-end", "lb:core-parse-end");
-    let computed = Computed::of(&core_loaded, &registry);
+    let computed = Computed::of(&study);
     timing::mark("lb:compute-end");
     timing::measure("lb:compute", "lb:core-parse-end", "lb:compute-end");
-    let settled = results_total - rest.len();
-    let mut first = core_loaded.clone();
-    first.problems.splice(0..0, fetch_problems.iter().cloned());
-    publish(computed.site(first, &registry, manifest.files.len(), ResultsProgress { settled, total: results_total }));
+    let progress = ResultsProgress { settled: results_total - rest.len(), total: results_total };
+    let site = Arc::new(computed.site(study, manifest.files.len(), progress));
     set_loaded_attribute("core");
+    Arc::new(CoreLoad { site, computed, rest })
+}
 
-    // Every other results file, then the checks across files.
+/// Fetches every other results file and runs the checks across files: the complete [`SiteData`].
+pub async fn load_rest(core: &CoreLoad) -> Arc<SiteData> {
     timing::mark("lb:results-start");
-    let (rest_files, problems) = fetch_all(&rest).await;
-    fetch_problems.extend(problems);
-    let rest_loaded = assemble(&rest_files);
-    drop(rest_files);
-    core_loaded.dataset.results.extend(rest_loaded.dataset.results);
-    core_loaded.dataset.results.sort_by(|a, b| (a.condition, &a.model).cmp(&(b.condition, &b.model)));
-    core_loaded.problems.extend(rest_loaded.problems);
-    core_loaded.problems.splice(0..0, fetch_problems);
+    let rest: Vec<&ManifestFile> = core.rest.iter().collect();
+    let rest_files = fetch_all(&rest).await;
     timing::mark("lb:results-end");
     timing::measure("lb:results", "lb:results-start", "lb:results-end");
-    core_loaded.problems.extend(validate(&core_loaded.dataset, &registry));
+    let study = core.site.study.clone().complete_with_results(&rest_files);
+    drop(rest_files);
     timing::mark("lb:validate-end");
     timing::measure("lb:validate", "lb:results-end", "lb:validate-end");
-    publish(computed.site(
-        core_loaded,
-        &registry,
-        manifest.files.len(),
-        ResultsProgress { settled: results_total, total: results_total },
-    ));
+    let total = core.site.results.total;
+    let site = core.computed.site(study, core.site.manifest_files, ResultsProgress { settled: total, total });
     set_loaded_attribute("complete");
+    Arc::new(site)
 }
 
 /// The results file a route needs first: `/responses/C3/qwen3/12` (below the site's base) names
@@ -251,8 +244,8 @@ fn set_loaded_attribute(stage: &str) {
     }
 }
 
-/// Fetches `files` at once; what arrives intact, and a problem for each that does not.
-async fn fetch_all(files: &[&ManifestFile]) -> (Vec<DataFile>, Vec<Problem>) {
+/// Fetches `files` at once: what arrives intact, and a problem for each that does not.
+async fn fetch_all(files: &[&ManifestFile]) -> StudyFiles {
     let fetches = files.iter().map(|file| async move {
         // The hash in the query makes the URL change when the content does: no stale cached copy. The
         // service worker keeps files by this URL, and index.html preloads the core files by it.
@@ -276,7 +269,7 @@ async fn fetch_all(files: &[&ManifestFile]) -> (Vec<DataFile>, Vec<Problem>) {
             Err(message) => problems.push(Problem::error(&file.path, message)),
         }
     }
-    (fetched, problems)
+    StudyFiles { files: fetched, unreadable: problems }
 }
 
 async fn fetch_text(url: &str, query: &[(&str, &str)]) -> Result<String, String> {

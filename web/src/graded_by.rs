@@ -4,14 +4,14 @@
 //! them.
 
 use left_behind_shared::{
-    GradeRow, GradedBy, STUDY_JUDGE, StudyReport, Table, compute_report, figure1_svg, headline_lines, panel,
-    report_tables,
+    FIGURE1_SIZE, GradeRow, GradedBy, ReportTables, STUDY_JUDGE, StudyReport, compute_report, figure1_svg,
+    headline_lines, panel,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::navigator;
-use crate::data::{FIGURE_SIZE, SiteData};
+use crate::data::SiteData;
+use crate::site::navigator;
 
 /// The overview's numbers under one judge (or the panel).
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,8 @@ pub struct GradedReport {
     pub members: Vec<String>,
     /// `None` without grades.
     pub report: Option<StudyReport>,
-    pub tables: Vec<Table>,
+    /// `None` without grades.
+    pub tables: Option<ReportTables>,
     pub headline: Vec<String>,
     pub figure: Option<Result<String, String>>,
     /// The judge the URL asked for, when the dataset has no grades of it (the study's are shown).
@@ -37,7 +38,7 @@ pub fn use_graded_by() -> Memo<Option<String>> {
 /// The report under `judge` (a name from the URL; `None` is the study's judge). A name the dataset
 /// has no grades of falls back to the study's judge, and says so.
 pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let requested = judge.map(|name| GradedBy::parse(name, STUDY_JUDGE));
     let by = match requested {
         Some(Ok(by)) if dataset.graders().contains(&by) => by,
@@ -57,7 +58,7 @@ pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
     }
     let (rows, members): (Vec<GradeRow>, Vec<String>) = match &by {
         GradedBy::Panel => {
-            let panel = panel(dataset, STUDY_JUDGE, &site.registry);
+            let panel = panel(dataset, STUDY_JUDGE, &site.study.registry);
             (panel.rows, panel.members)
         }
         GradedBy::Judge(name) => {
@@ -65,13 +66,13 @@ pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
         }
         GradedBy::StudyJudge => unreachable!("returned above"),
     };
-    let report = (!rows.is_empty()).then(|| compute_report(&rows, &site.registry));
+    let report = (!rows.is_empty()).then(|| compute_report(&rows, &site.study.registry));
     GradedReport {
-        tables: report.as_ref().map(|report| report_tables(report, &site.registry)).unwrap_or_default(),
+        tables: report.as_ref().map(|report| ReportTables::new(report, &site.study.registry)),
         headline: report.as_ref().map(headline_lines).unwrap_or_default(),
-        figure: report
-            .as_ref()
-            .map(|report| figure1_svg(report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string())),
+        figure: report.as_ref().map(|report| {
+            figure1_svg(report, FIGURE1_SIZE.width, FIGURE1_SIZE.height).map_err(|error| error.to_string())
+        }),
         report,
         by,
         members,
@@ -99,7 +100,7 @@ pub fn judge_note(graded: &GradedReport) -> Option<String> {
 /// dataset has more than one judge; changing it changes the URL's `judge` parameter.
 #[component]
 pub fn GradedByChoice(site: std::sync::Arc<SiteData>, selected: GradedBy) -> impl IntoView {
-    let graders = site.loaded.dataset.graders();
+    let graders = site.study.dataset.graders();
     if graders.len() < 2 {
         return ().into_any();
     }

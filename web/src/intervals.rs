@@ -8,25 +8,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use left_behind_shared::{
-    StudyReport, Table, UncertaintySettings, add_uncertainty, figure1_svg, headline_lines, report_tables,
+    FIGURE1_SIZE, ReportTables, StudyReport, UncertaintySettings, add_uncertainty, figure1_svg, headline_lines,
 };
 use leptos::prelude::*;
 
-use crate::data::{FIGURE_SIZE, SiteData};
+use crate::data::SiteData;
 use crate::timing;
 
 /// The report with its intervals, and what the overview shows of it.
 pub struct IntervalReport {
     pub report: StudyReport,
-    /// The report's tables with intervals, then the contrast tables.
-    pub tables: Vec<Table>,
+    /// The report's tables with intervals, and the contrast tables.
+    pub tables: ReportTables,
     /// The headline with each contrast's interval and p-value in words.
     pub headline: Vec<String>,
     /// Figure 1 with error bars.
     pub figure: Result<String, String>,
 }
 
-/// The intervals, `None` until computed (or without grades). Provided by [`provide_intervals`].
+/// The intervals, `None` until computed (or without grades). Provided by [`provide_intervals`] for
+/// the whole app.
 #[derive(Clone, Copy)]
 pub struct Intervals(RwSignal<Option<Arc<IntervalReport>>>);
 
@@ -40,10 +41,16 @@ pub fn use_intervals() -> Intervals {
     expect_context::<Intervals>()
 }
 
-/// Provides [`Intervals`] and computes them after the next frame is painted.
-pub fn provide_intervals(site: Arc<SiteData>) {
-    let intervals = RwSignal::new(None);
-    provide_context(Intervals(intervals));
+/// Provides [`Intervals`], empty until [`compute_after_paint`] fills it.
+pub fn provide_intervals() -> Intervals {
+    let intervals = Intervals(RwSignal::new(None));
+    provide_context(intervals);
+    intervals
+}
+
+/// Computes the intervals of `site`'s report after the next frame is painted. They depend on the
+/// grades only, which the first (core) data already holds: once is enough.
+pub fn compute_after_paint(site: Arc<SiteData>, intervals: Intervals) {
     let Some(report) = site.report.clone() else { return };
     // After the frame is painted (the animation frame runs before it, the timeout after it).
     request_animation_frame(move || {
@@ -53,7 +60,7 @@ pub fn provide_intervals(site: Arc<SiteData>) {
                 let computed = compute(report, &site);
                 timing::mark("lb:intervals-end");
                 timing::measure("lb:intervals", "lb:intervals-start", "lb:intervals-end");
-                intervals.set(Some(Arc::new(computed)));
+                intervals.0.set(Some(Arc::new(computed)));
             },
             Duration::ZERO,
         )
@@ -61,10 +68,10 @@ pub fn provide_intervals(site: Arc<SiteData>) {
 }
 
 fn compute(mut report: StudyReport, site: &SiteData) -> IntervalReport {
-    let grades = &site.loaded.dataset.grades;
-    add_uncertainty(&mut report, grades, &site.registry, &UncertaintySettings::default());
-    let tables = report_tables(&report, &site.registry);
+    let grades = &site.study.dataset.grades;
+    add_uncertainty(&mut report, grades, &site.study.registry, &UncertaintySettings::default());
+    let tables = ReportTables::new(&report, &site.study.registry);
     let headline = headline_lines(&report);
-    let figure = figure1_svg(&report, FIGURE_SIZE.0, FIGURE_SIZE.1).map_err(|error| error.to_string());
+    let figure = figure1_svg(&report, FIGURE1_SIZE.width, FIGURE1_SIZE.height).map_err(|error| error.to_string());
     IntervalReport { report, tables, headline, figure }
 }

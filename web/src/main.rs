@@ -11,6 +11,7 @@ mod markdown;
 mod pages;
 mod prerender;
 mod reviews;
+mod site;
 mod timing;
 
 fn main() {

@@ -14,8 +14,8 @@ use left_behind_shared::{
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::app::base;
 use crate::data::SiteData;
+use crate::site::base;
 
 /// The judge whose grades `grades/` holds: the study's (`left-behind`'s built-in judge).
 pub use left_behind_shared::STUDY_JUDGE;
@@ -141,7 +141,7 @@ impl ReviewStore {
     /// The reviewer's file as exported: the review columns, then the judge's scores for convenience.
     pub fn export_csv(&self) -> String {
         self.site
-            .with_value(|site| self.mine.with_untracked(|mine| reviews_to_csv(mine, Some(&site.loaded.dataset.grades))))
+            .with_value(|site| self.mine.with_untracked(|mine| reviews_to_csv(mine, Some(&site.study.dataset.grades))))
     }
 
     /// Loads a file from the picker. A file named after the current reviewer restores their reviews
@@ -193,7 +193,7 @@ impl ReviewStore {
             let imported_names: Vec<&str> =
                 imported.iter().flat_map(|file| file.reviews.first().map(|review| review.reviewer.as_str())).collect();
             let mut all: Vec<Review> = site
-                .loaded
+                .study
                 .dataset
                 .reviews
                 .iter()
@@ -225,13 +225,13 @@ impl ReviewStore {
 
 fn read_mine(site: &SiteData, reviewer: &str) -> Vec<Review> {
     match read_item(&format!("reviews/{reviewer}")) {
-        Some(text) => load_reviews(&text, &reviews_path(reviewer), &site.loaded.dataset).reviews,
+        Some(text) => load_reviews(&text, &reviews_path(reviewer), &site.study.dataset).reviews,
         None => Vec::new(),
     }
 }
 
 fn parse_file(site: &SiteData, path: &str, text: &str) -> ImportedFile {
-    let parsed = load_reviews(text, path, &site.loaded.dataset);
+    let parsed = load_reviews(text, path, &site.study.dataset);
     ImportedFile { path: path.to_owned(), reviews: parsed.reviews, problems: parsed.problems }
 }
 

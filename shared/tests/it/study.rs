@@ -3,7 +3,7 @@
 
 use left_behind_shared::{
     Condition, ManifestFile, ModelCategory, ModelInfo, ModelRegistry, Problem, SiteManifest, StudyFiles, StudySettings,
-    compute_report, open_study, parse_manifest, study_judge,
+    compute_report, open_partial_study, open_study, parse_manifest, study_judge,
 };
 
 use crate::fixtures::{GRADES_HEADER, QUESTIONS, file, results_json};
@@ -99,4 +99,49 @@ fn a_malformed_hash_never_splits_a_character_in_the_url() {
     assert_eq!(file.version_tag(), "ж".repeat(16));
     let short = ManifestFile { path: "x".into(), size: 0, sha256: "é".into() };
     assert_eq!(short.version_tag(), "é");
+}
+
+fn two_models_with_a_missing_results_file() -> Vec<left_behind_shared::DataFile> {
+    vec![
+        file("benchmark/questions.json", QUESTIONS),
+        file("results/C1_english/alpha.json", &results_json(Condition::C1, "alpha", &[1, 2])),
+        file("results/C1_english/beta.json", &results_json(Condition::C1, "beta", &[1, 2])),
+        file("results/C1_english/gamma.json", "{ not json"),
+        file(
+            "grades/C1_english.csv",
+            &format!(
+                "{GRADES_HEADER}1,neutral_factual,alpha,2,2,2,6,1.0,1,\n1,neutral_factual,beta,1,1,1,3,1.0,1,\n\
+                 1,neutral_factual,delta,1,1,1,3,1.0,1,\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn a_study_opened_in_two_steps_is_the_study_opened_at_once() {
+    let all = two_models_with_a_missing_results_file();
+    let settings = StudySettings::study();
+    let unreadable = Problem::error("results/C1_english/epsilon.json", "could not be fetched: HTTP 404");
+    let at_once = open_study(&StudyFiles { files: all.clone(), unreadable: vec![unreadable.clone()] }, &settings);
+
+    // The explorer's order: everything but the results first, one results file among them.
+    let (results, core): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|file| file.path.starts_with("results/") && !file.path.ends_with("beta.json"));
+    let partial = open_partial_study(&StudyFiles { files: core, unreadable: Vec::new() }, &settings);
+    assert_eq!(partial.dataset.results.len(), 1, "only beta's results so far");
+    assert!(
+        partial.problems.is_empty(),
+        "no cross-file checks before the results arrive (delta has no results file yet is not a problem): {:?}",
+        partial.problems
+    );
+    let in_two_steps = partial.complete_with_results(&StudyFiles { files: results, unreadable: vec![unreadable] });
+
+    assert_eq!(in_two_steps.dataset, at_once.dataset);
+    let messages = |study: &left_behind_shared::OpenedStudy| {
+        let mut messages: Vec<String> = study.problems.iter().map(|problem| format!("{problem:?}")).collect();
+        messages.sort();
+        messages
+    };
+    assert!(at_once.problems.len() >= 3, "the fetch, the broken file and delta: {:?}", at_once.problems);
+    assert_eq!(messages(&in_two_steps), messages(&at_once));
 }

@@ -5,7 +5,7 @@
 use left_behind_shared::{ModelRegistry, ResponseFilter, StudyReport, format_number};
 use leptos::prelude::*;
 
-use crate::app::href;
+use crate::site::{href, responses_route};
 
 /// Background and text colour for a score in 0..=100.
 fn colours(score: f64) -> (String, &'static str) {
@@ -39,7 +39,7 @@ pub fn Heatmap(report: StudyReport, registry: ModelRegistry) -> impl IntoView {
                                 conditions: vec![condition],
                                 ..Default::default()
                             };
-                            let link = href(&format!("/responses?{}", filter.to_query()));
+                            let link = href(&responses_route(&filter.to_query()));
                             view! {
                                 <td class="num heat" style=format!("background:{background};color:{text}")>
                                     <a href=link style=format!("color:{text}")>{format_number(score, 1, false)}</a>

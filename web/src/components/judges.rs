@@ -12,7 +12,7 @@ use crate::data::SiteData;
 /// Every judge's verdict on one response (scores and notes) in one table, the panel's last.
 #[component]
 pub fn JudgeVerdicts(site: Arc<SiteData>, condition: Condition, model: String, question_id: u32) -> impl IntoView {
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     if dataset.judges.is_empty() {
         return ().into_any();
     }
@@ -64,13 +64,13 @@ pub fn JudgeVerdicts(site: Arc<SiteData>, condition: Condition, model: String, q
 /// registry knows them, and how many grades each gave.
 #[component]
 pub fn JudgesTable(site: Arc<SiteData>) -> impl IntoView {
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let study = study_judge();
     let rows = dataset
         .judges_rows(STUDY_JUDGE)
         .into_iter()
         .map(|(name, rows)| {
-            let info = if name == STUDY_JUDGE { Some(&study) } else { site.registry.get(name) };
+            let info = if name == STUDY_JUDGE { Some(&study) } else { site.study.registry.get(name) };
             let graded = rows.iter().filter(|row| !row.is_failed()).count();
             let place = if name == STUDY_JUDGE { "grades/".to_owned() } else { format!("grades/judges/{name}/") };
             view! {

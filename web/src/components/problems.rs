@@ -1,19 +1,20 @@
 //! What went wrong while loading: every problem names its file (and line and field when known), and
 //! the rest of the data stays browsable. And what to do when there is no data at all.
 
+use left_behind_shared::plural;
 use leptos::prelude::*;
 
-use crate::app::use_site;
+use crate::site::use_site;
 
 #[component]
 pub fn ProblemsPanel() -> impl IntoView {
     let site = use_site();
-    let problems = &site.loaded.problems;
+    let study = &site.study;
+    let problems = &study.problems;
     if problems.is_empty() {
         return None;
     }
-    let errors = problems.iter().filter(|problem| problem.is_error()).count();
-    let warnings = problems.len() - errors;
+    let (errors, warnings) = (study.error_count(), study.warning_count());
     let files: std::collections::BTreeSet<&str> =
         problems.iter().filter(|problem| problem.is_error()).map(|problem| problem.file.as_str()).collect();
     let items = problems
@@ -26,10 +27,9 @@ pub fn ProblemsPanel() -> impl IntoView {
     let summary = format!(
         "{} in {}; everything else is shown.",
         match (errors, warnings) {
-            (0, w) => format!("{w} warning{}", if w == 1 { "" } else { "s" }),
-            (e, 0) => format!("{e} error{}", if e == 1 { "" } else { "s" }),
-            (e, w) =>
-                format!("{e} error{} and {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" }),
+            (0, warnings) => plural(warnings, "warning"),
+            (errors, 0) => plural(errors, "error"),
+            (errors, warnings) => format!("{} and {}", plural(errors, "error"), plural(warnings, "warning")),
         },
         if files.is_empty() { "the data".to_owned() } else { files.into_iter().collect::<Vec<_>>().join(", ") }
     );

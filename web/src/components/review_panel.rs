@@ -10,8 +10,8 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::app::use_site;
 use crate::reviews::{ReviewStore, now_rfc3339, use_reviews};
+use crate::site::use_site;
 
 /// The criteria in the order the keyboard walks them.
 const CRITERIA: [Dimension; 3] = [Dimension::Accuracy, Dimension::Fluency, Dimension::Completeness];
@@ -239,7 +239,7 @@ pub fn OtherReviews(key: ResponseKey) -> impl IntoView {
         let items = others
             .into_iter()
             .map(|review| {
-                let stale = review_status(&review, &site.loaded.dataset) == ReviewStatus::Stale;
+                let stale = review_status(&review, &site.study.dataset) == ReviewStatus::Stale;
                 view! {
                     <li data-testid="other-review">
                         <strong>{review.reviewer.clone()}</strong>

@@ -10,9 +10,9 @@ use left_behind_shared::{
 };
 use leptos::prelude::*;
 
-use crate::app::{href, use_site};
 use crate::components::{ReportTable, ReviewFiles};
 use crate::reviews::{STUDY_JUDGE, use_reviews};
+use crate::site::{href, use_site};
 
 /// Disagreements listed before "show all".
 const DISAGREEMENTS_SHOWN: usize = 50;
@@ -25,7 +25,7 @@ pub fn AgreementPage() -> impl IntoView {
     let report = {
         let site = Arc::clone(&site);
         Memo::new(move |_| {
-            reviews.with(|reviews| agreement_report(&site.loaded.dataset, &site.registry, STUDY_JUDGE, reviews))
+            reviews.with(|reviews| agreement_report(&site.study.dataset, &site.study.registry, STUDY_JUDGE, reviews))
         })
     };
     let show_all = RwSignal::new(false);
@@ -62,7 +62,7 @@ pub fn AgreementPage() -> impl IntoView {
                     let label = format!(
                         "{} · {} · Q{}",
                         item.condition,
-                        site.registry.display_name(&item.model),
+                        site.study.registry.display_name(&item.model),
                         item.question_id
                     );
                     let scores = item
@@ -127,7 +127,7 @@ pub fn AgreementPage() -> impl IntoView {
                     let entries = reviews
                         .into_iter()
                         .map(|review| {
-                            let stale = review_status(review, &site.loaded.dataset) == ReviewStatus::Stale;
+                            let stale = review_status(review, &site.study.dataset) == ReviewStatus::Stale;
                             flag_item(review, stale)
                         })
                         .collect_view();

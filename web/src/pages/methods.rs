@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use left_behind_shared::{Condition, ModelCategory, judge_system_prompt};
 use leptos::prelude::*;
 
-use crate::app::use_site;
 use crate::components::{JudgesTable, UncertaintyMethod};
+use crate::site::use_site;
 
 #[component]
 pub fn MethodsPage() -> impl IntoView {
@@ -17,7 +17,7 @@ pub fn MethodsPage() -> impl IntoView {
         return view! { <h1>"Methods"</h1><p class="loading" role="status">"Loading the results files…"</p> }
             .into_any();
     }
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
 
     let condition_rows = Condition::ALL
         .into_iter()
@@ -40,7 +40,7 @@ pub fn MethodsPage() -> impl IntoView {
         prompts
             .entry((results.condition, results.system_prompt_used.clone()))
             .or_default()
-            .push(site.registry.display_name(&results.model).to_owned());
+            .push(site.study.registry.display_name(&results.model).to_owned());
     }
     let prompt_items = prompts
         .into_iter()
@@ -59,8 +59,8 @@ pub fn MethodsPage() -> impl IntoView {
         })
         .collect_view();
 
-    let mut model_names: Vec<String> = site.registry.models.iter().map(|model| model.name.clone()).collect();
-    for name in site.registry.sorted_names(site.entries().iter().map(|entry| entry.key.model.as_str())) {
+    let mut model_names: Vec<String> = site.study.registry.models.iter().map(|model| model.name.clone()).collect();
+    for name in site.study.registry.sorted_names(site.entries().iter().map(|entry| entry.key.model.as_str())) {
         if !model_names.contains(&name) {
             model_names.push(name);
         }
@@ -68,11 +68,11 @@ pub fn MethodsPage() -> impl IntoView {
     let model_rows = model_names
         .iter()
         .map(|name| {
-            let info = site.registry.get(name);
+            let info = site.study.registry.get(name);
             let in_data = site.entries().iter().filter(|entry| &entry.key.model == name).count();
             view! {
                 <tr>
-                    <th scope="row">{site.registry.display_name(name).to_owned()}</th>
+                    <th scope="row">{site.study.registry.display_name(name).to_owned()}</th>
                     <td><code>{name.clone()}</code></td>
                     <td>{info.map_or(ModelCategory::Unassigned, |info| info.category).display_name()}</td>
                     <td>{info.map(|info| info.provider.clone()).unwrap_or_else(|| "–".into())}</td>
@@ -84,6 +84,7 @@ pub fn MethodsPage() -> impl IntoView {
         })
         .collect_view();
 
+    let judge = site.study.judge.clone();
     // The rubric and rules, then the answer sheet: split where the sheet begins.
     let rubric = dataset.answer_sheet.as_ref().map(|sheet| {
         let prompt = judge_system_prompt(sheet, &dataset.questions);
@@ -116,6 +117,10 @@ pub fn MethodsPage() -> impl IntoView {
         <section aria-labelledby="rubric-heading">
             <h2 id="rubric-heading">"Rubric"</h2>
             <p>"An LLM judge scored each response against the reference answers on Accuracy, Fluency and Completeness, 0 to 2 each (total 0 to 6). Scores are reported as percentages of the maximum, averaged over the graded rows. A grading that failed is recorded as −1 in every column: it is counted as a failure and left out of every mean, never read as 0."</p>
+            <p data-testid="judge">
+                "The judge " <code>"left-behind grade"</code> " calls unless told otherwise: "
+                {judge.display_name} " (" <code>{judge.name}</code> ", API id " <code>{judge.api_model_id}</code> ")."
+            </p>
             {match rubric {
                 Some((rubric, sheet)) => view! {
                     <p>"The judge's system prompt, as " <code>"left-behind grade"</code> " sends it:"</p>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::href;
+use crate::site::href;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {

@@ -8,14 +8,14 @@
 
 use std::sync::Arc;
 
-use left_behind_shared::{GradedBy, INTERVAL_NOTE, Table};
+use left_behind_shared::{GradedBy, INTERVAL_NOTE, ReportTables, Table};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::{href, navigator, use_site};
 use crate::components::{Heatmap, ReportTable};
 use crate::graded_by::{GradedByChoice, graded_report, judge_note, use_graded_by};
 use crate::intervals::use_intervals;
+use crate::site::{href, navigator, use_site};
 
 /// The query parameter of the intervals toggle, and its value when they are hidden.
 const INTERVALS_PARAMETER: &str = "intervals";
@@ -45,22 +45,23 @@ pub fn OverviewPage() -> impl IntoView {
     // The report with intervals when they are shown and computed (under the study's judge).
     let shown = move || if show_intervals() && graded().is_none() { intervals.get() } else { None };
 
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     // The responses' text loads after the overview's data: their count comes when it has.
     let responses = site.response_count().map_or_else(|| "Responses".to_owned(), |count| format!("{count} responses"));
-    let models = site.registry.sorted_names(dataset.grades.iter().map(|row| row.model.as_str())).len();
+    let models = site.study.registry.sorted_names(dataset.grades.iter().map(|row| row.model.as_str())).len();
 
     let table = {
         let site = Arc::clone(&site);
-        move |id: &'static str| {
+        // A report table by name: with intervals once they are computed and shown.
+        move |pick: fn(&ReportTables) -> &Table| {
             let site = Arc::clone(&site);
             let table = move || -> Option<Table> {
                 if let Some(graded) = graded() {
-                    return graded.tables.iter().find(|table| table.id == id).cloned();
+                    return graded.tables.as_ref().map(|tables| pick(tables).clone());
                 }
                 match shown() {
-                    Some(computed) => computed.tables.iter().find(|table| table.id == id).cloned(),
-                    None => site.tables.iter().find(|table| table.id == id).cloned(),
+                    Some(computed) => Some(pick(&computed.tables).clone()),
+                    None => site.tables.as_ref().map(|tables| pick(tables).clone()),
                 }
             };
             move || table().map(|table| view! { <ReportTable table /> })
@@ -125,7 +126,6 @@ pub fn OverviewPage() -> impl IntoView {
     };
     let contrasts = move || {
         intervals.get().filter(|_| graded().is_none()).map(|computed| {
-            let find = |id: &str| computed.tables.iter().find(|table| table.id == id).cloned();
             let tested = computed.report.uncertainty.as_ref().map_or(0, |method| method.contrasts_tested);
             view! {
                 <section aria-labelledby="contrasts-heading" data-testid="contrasts">
@@ -137,10 +137,10 @@ pub fn OverviewPage() -> impl IntoView {
                         "MDE: the smallest effect this design detects with 80% power. See "
                         <a href=href("/methods")>"Methods"</a> "."
                     </p>
-                    {find("contrasts").map(|table| view! { <ReportTable table /> })}
+                    {computed.tables.contrasts.clone().map(|table| view! { <ReportTable table /> })}
                     <details>
                         <summary>"By model"</summary>
-                        {find("contrasts_by_model").map(|table| view! { <ReportTable table /> })}
+                        {computed.tables.contrasts_by_model.clone().map(|table| view! { <ReportTable table /> })}
                     </details>
                 </section>
             }
@@ -151,7 +151,7 @@ pub fn OverviewPage() -> impl IntoView {
         let study_report = report.clone();
         move || {
             let report = graded().and_then(|graded| graded.report.clone()).unwrap_or_else(|| study_report.clone());
-            view! { <Heatmap report=report registry=site.registry.clone() /> }
+            view! { <Heatmap report=report registry=site.study.registry.clone() /> }
         }
     };
     let choice = {
@@ -190,16 +190,16 @@ pub fn OverviewPage() -> impl IntoView {
             </label>
         </p>
         {status}
-        {table("conditions")}
-        {table("model_categories")}
+        {table(|tables| &tables.conditions)}
+        {table(|tables| &tables.model_categories)}
         {contrasts}
         {figure}
         <section aria-labelledby="heatmap-heading">
             <h2 id="heatmap-heading">"Models by condition"</h2>
             {heatmap}
         </section>
-        {table("models")}
-        {table("question_categories")}
+        {table(|tables| &tables.models)}
+        {table(|tables| &tables.question_categories)}
     }
     .into_any()
 }

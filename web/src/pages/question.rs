@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use left_behind_shared::{Condition, Language, ResponseFilter, filter_entries};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
-use crate::app::{href, navigator, use_site};
 use crate::components::{MarkdownView, Scores, total_label};
 use crate::data::SiteData;
 use crate::pages::agreement::flag_item;
-use crate::pages::responses::response_route;
 use crate::reviews::use_reviews;
+use crate::site::{href, navigator, response_route, use_site};
 
 /// A cell of the grid: `C3.qwen3`.
 fn cell_id(condition: Condition, model: &str) -> String {
@@ -24,23 +24,13 @@ fn parse_cell(text: &str) -> Option<(Condition, String)> {
     Some((Condition::parse(condition)?, model.to_owned()))
 }
 
-/// The picked cells in a query string (`a` and `b`).
-fn picked(query: &str) -> Vec<String> {
-    form_urlencoded_pairs(query)
+/// The picked cells in a route's query (`a`, then `b`; at most two).
+fn picked(query: &ParamsMap) -> Vec<String> {
+    ["a", "b"]
         .into_iter()
-        .filter(|(key, _)| key == "a" || key == "b")
-        .map(|(_, value)| value)
+        .flat_map(|name| query.get_all(name).unwrap_or_default())
         .filter(|value| parse_cell(value).is_some())
         .take(2)
-        .collect()
-}
-
-fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(key, value)| (key.to_owned(), value.replace("%2E", ".").replace("%2e", ".")))
         .collect()
 }
 
@@ -48,14 +38,13 @@ fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
 pub fn QuestionPage() -> impl IntoView {
     let site = use_site();
     let params = use_params_map();
-    let location = use_location();
+    let query = use_query_map();
     let navigate = navigator();
     move || {
-        let Some(id) = params.get().get("id").and_then(|id| id.parse::<u32>().ok()) else {
+        let Some(id) = params.with(|params| params.get_str("id").and_then(|id| id.parse::<u32>().ok())) else {
             return view! { <h1>"No such question"</h1> }.into_any();
         };
-        let query = location.search.get();
-        let picks = picked(&query);
+        let picks = query.with(picked);
         question_view(&site, id, picks, navigate.clone()).into_any()
     }
 }
@@ -66,7 +55,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
     picks: Vec<String>,
     navigate: Navigate,
 ) -> impl IntoView + use<Navigate> {
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let question = dataset.question(id).cloned();
     let filter = ResponseFilter { question_ids: vec![id], ..Default::default() };
     let selection = filter_entries(site.entries(), dataset, &filter);
@@ -75,7 +64,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
         .into_iter()
         .filter(|condition| entries.iter().any(|entry| entry.key.condition == *condition))
         .collect();
-    let models = site.registry.sorted_names(entries.iter().map(|entry| entry.key.model.as_str()));
+    let models = site.study.registry.sorted_names(entries.iter().map(|entry| entry.key.model.as_str()));
     if question.is_none() && entries.is_empty() {
         return view! { <h1>"No such question"</h1><p>{format!("This dataset has no question {id}.")}</p> }.into_any();
     }
@@ -114,7 +103,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
                     };
                     let navigate = navigate.clone();
                     let description =
-                        format!("{} in {}: {label}", site.registry.display_name(model), condition.label());
+                        format!("{} in {}: {label}", site.study.registry.display_name(model), condition.label());
                     view! {
                         <td class="num">
                             <button
@@ -132,7 +121,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
                     .into_any()
                 })
                 .collect_view();
-            view! { <tr><th scope="row">{site.registry.display_name(model).to_owned()}</th>{cells}</tr> }
+            view! { <tr><th scope="row">{site.study.registry.display_name(model).to_owned()}</th>{cells}</tr> }
         })
         .collect_view();
 
@@ -148,8 +137,8 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
             Some(view! {
                 <article class="compare-cell" data-testid="compare-cell">
                     <h3>
-                        <a href=href(&response_route(entry, &filter.to_query()))>
-                            {format!("{} · {}", condition.label(), site.registry.display_name(&model))}
+                        <a href=href(&response_route(&entry.key, &filter.to_query()))>
+                            {format!("{} · {}", condition.label(), site.study.registry.display_name(&model))}
                         </a>
                     </h3>
                     <Scores grade />
@@ -218,7 +207,7 @@ fn QuestionFlags(id: u32) -> impl IntoView {
             let items = flagged
                 .into_iter()
                 .map(|review| {
-                    let stale = left_behind_shared::review_status(review, &site.loaded.dataset)
+                    let stale = left_behind_shared::review_status(review, &site.study.dataset)
                         == left_behind_shared::ReviewStatus::Stale;
                     flag_item(review, stale)
                 })

@@ -2,13 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::app::{href, use_site};
+use crate::site::{href, use_site};
 
 #[component]
 pub fn QuestionsPage() -> impl IntoView {
     let site = use_site();
     let rows = site
-        .loaded
+        .study
         .dataset
         .questions
         .iter()

@@ -6,40 +6,89 @@
 use std::sync::Arc;
 
 use left_behind_shared::{
-    Condition, FinalAnswerSource, Language, ResponseFilter, ResponseKey, TextMetrics, filter_entries, format_number,
-    measure_response, neighbours,
+    Condition, FinalAnswerSource, Language, ResponseKey, TextMetrics, filter_entries, format_number, measure_response,
+    neighbours,
 };
 use leptos::ev;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_params_map};
-use wasm_bindgen::JsCast;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
-use crate::app::{href, navigator, use_site};
 use crate::components::{
     BlindSwitch, HiddenGrade, JudgeVerdicts, MarkdownView, OtherReviews, ReviewPanel, Scores, judge_visible,
+    typing_in_a_field,
 };
-use crate::pages::responses::response_route;
+use crate::data::SiteData;
+use crate::site::{filter_of, href, navigator, response_route, responses_route, use_site};
+
+/// Where the shown response sits in the list's filtered selection, and the routes around it.
+#[derive(Clone, PartialEq)]
+struct ListPlace {
+    /// Index of the response in the site's entries.
+    position: usize,
+    /// 0-based place in the selection and the selection's size, when the response is in it.
+    place: Option<(usize, usize)>,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The list with the same filter.
+    list: String,
+}
+
+/// The response a route's parameters name, if they name one.
+fn key_of(params: &ParamsMap) -> Option<ResponseKey> {
+    Some(ResponseKey {
+        condition: Condition::parse(params.get_str("condition")?)?,
+        model: params.get("model")?,
+        question_id: params.get_str("question")?.parse().ok()?,
+    })
+}
 
 #[component]
 pub fn ResponsePage() -> impl IntoView {
     let site = use_site();
     let params = use_params_map();
-    let location = use_location();
+    let query = use_query_map();
     let navigate = navigator();
 
-    // The previous/next targets of the current view, read by the keyboard handler.
-    let targets: RwSignal<(Option<String>, Option<String>, String)> = RwSignal::new((None, None, "/responses".into()));
+    let key = Memo::new(move |_| params.with(key_of));
+    let list_place = {
+        let site = Arc::clone(&site);
+        Memo::new(move |_| {
+            let key = key.get()?;
+            let position = site.entries().iter().position(|entry| entry.key == key)?;
+            let filter = query.with(filter_of);
+            let filter_query = filter.to_query();
+            let selection = filter_entries(site.entries(), &site.study.dataset, &filter);
+            let around = neighbours(site.entries(), &selection, &key);
+            let route_of =
+                |index: Option<usize>| index.map(|index| response_route(&site.entries()[index].key, &filter_query));
+            Some(ListPlace {
+                position,
+                place: around.position.map(|place| (place, selection.len())),
+                previous: route_of(around.previous),
+                next: route_of(around.next),
+                list: responses_route(&filter_query),
+            })
+        })
+    };
+
+    // Keyboard: ← / k previous, → / j next, Esc the list (the targets of the view on screen).
     let handle = window_event_listener(ev::keydown, move |event: web_sys::KeyboardEvent| {
         if event.alt_key() || event.ctrl_key() || event.meta_key() || typing_in_a_field(&event) {
             return;
         }
-        let (previous, next, list) = targets.get_untracked();
-        let target = match event.key().as_str() {
-            "ArrowLeft" | "k" => previous,
-            "ArrowRight" | "j" => next,
-            "Escape" => Some(list),
-            _ => None,
-        };
+        let target = list_place.with_untracked(|place| {
+            let (previous, next, list) = match place {
+                Some(place) => (place.previous.clone(), place.next.clone(), place.list.clone()),
+                None => (None, None, "/responses".to_owned()),
+            };
+            match event.key().as_str() {
+                "ArrowLeft" | "k" => previous,
+                "ArrowRight" | "j" => next,
+                "Escape" => Some(list),
+                _ => None,
+            }
+        });
         if let Some(route) = target {
             event.prevent_default();
             navigate(&route, false);
@@ -48,20 +97,11 @@ pub fn ResponsePage() -> impl IntoView {
     on_cleanup(move || handle.remove());
 
     move || {
-        let params = params.get();
-        let query = location.search.get();
-        let key = (|| {
-            Some(ResponseKey {
-                condition: Condition::parse(&params.get("condition")?)?,
-                model: params.get("model")?,
-                question_id: params.get("question")?.parse().ok()?,
-            })
-        })();
-        let Some(key) = key else {
+        let Some(key) = key.get() else {
             return view! { <h1>"No such response"</h1><p>"The address does not name a condition, model and question."</p> }
                 .into_any();
         };
-        let Some(position) = site.entries().iter().position(|entry| entry.key == key) else {
+        let Some(place) = list_place.get() else {
             return view! {
                 <h1>"No such response"</h1>
                 <p>{format!("This dataset has no response of {} to question {} in {}.", key.model, key.question_id, key.condition)}</p>
@@ -69,43 +109,13 @@ pub fn ResponsePage() -> impl IntoView {
             }
             .into_any();
         };
-        let filter = ResponseFilter::from_query(&query);
-        let filter_query = filter.to_query();
-        let selection = filter_entries(site.entries(), &site.loaded.dataset, &filter);
-        let around = neighbours(site.entries(), &selection, &key);
-        let route_of = |index: Option<usize>| index.map(|index| response_route(&site.entries()[index], &filter_query));
-        let list_route =
-            if filter_query.is_empty() { "/responses".to_owned() } else { format!("/responses?{filter_query}") };
-        targets.set((route_of(around.previous), route_of(around.next), list_route.clone()));
-        detail(
-            &site,
-            position,
-            around.position.map(|p| (p, selection.len())),
-            route_of(around.previous),
-            route_of(around.next),
-            list_route,
-        )
-        .into_any()
+        detail(&site, place).into_any()
     }
 }
 
-/// Keys typed into a form field are text, not shortcuts.
-fn typing_in_a_field(event: &web_sys::KeyboardEvent) -> bool {
-    event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-}
-
-fn detail(
-    site: &Arc<crate::data::SiteData>,
-    position: usize,
-    place: Option<(usize, usize)>,
-    previous: Option<String>,
-    next: Option<String>,
-    list_route: String,
-) -> impl IntoView + use<> {
-    let dataset = &site.loaded.dataset;
+fn detail(site: &Arc<SiteData>, list_place: ListPlace) -> impl IntoView + use<> {
+    let ListPlace { position, place, previous, next, list: list_route } = list_place;
+    let dataset = &site.study.dataset;
     let entry = &site.entries()[position];
     let key = entry.key.clone();
     let language = key.condition.language();
@@ -116,8 +126,8 @@ fn detail(
     let references = site.references.get(&key.question_id).cloned().unwrap_or_default();
     let results_file = dataset.results_file(key.condition, &key.model);
     let system_prompt = results_file.and_then(|file| file.system_prompt_used.clone());
-    let model_name = site.registry.display_name(&key.model).to_owned();
-    let permalink = href(&format!("/responses/{}/{}/{}", key.condition, key.model, key.question_id));
+    let model_name = site.study.registry.display_name(&key.model).to_owned();
+    let permalink = href(&response_route(&key, ""));
 
     // The same measurement as `left-behind metrics`; in C3/C5 its measured range is the graded final answer.
     let metrics = record.as_ref().map(|record| measure_response(&record.response, key.condition));

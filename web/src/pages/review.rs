@@ -11,29 +11,20 @@ use left_behind_shared::{
 };
 use leptos::ev;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
-use crate::app::{href, navigator, use_site};
 use crate::components::{
     BlindSwitch, HiddenGrade, MarkdownView, OtherReviews, ReviewFiles, ReviewPanel, Scores, judge_visible,
     typing_in_a_field,
 };
 use crate::data::SiteData;
-use crate::pages::responses::response_route;
 use crate::reviews::use_reviews;
+use crate::site::{href, navigator, response_route, review_queue_of, use_site};
 
 /// `at=` in the query: the position in the queue.
-fn position_from_query(query: &str) -> Option<usize> {
-    form_urlencoded_value(query, "at").and_then(|value| value.parse().ok())
-}
-
-fn form_urlencoded_value(query: &str, key: &str) -> Option<String> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.to_owned())
+fn position_of(query: &ParamsMap) -> Option<usize> {
+    query.get_str("at").and_then(|value| value.parse().ok())
 }
 
 /// The route of the queue at `position`.
@@ -46,12 +37,12 @@ fn queue_route(queue: &ReviewQueue, position: usize) -> String {
 pub fn ReviewPage() -> impl IntoView {
     let site = use_site();
     let store = use_reviews();
-    let location = use_location();
+    let query = use_query_map();
     let navigate = navigator();
-    let queue = Memo::new(move |_| ReviewQueue::from_query(&location.search.get()));
+    let queue = Memo::new(move |_| query.with(review_queue_of));
     let items = {
         let site = Arc::clone(&site);
-        Memo::new(move |_| queue.with(|queue| queue.entries(site.entries(), &site.loaded.dataset)))
+        Memo::new(move |_| queue.with(|queue| queue.entries(site.entries(), &site.study.dataset)))
     };
     let reviewed = {
         let site = Arc::clone(&site);
@@ -62,7 +53,8 @@ pub fn ReviewPage() -> impl IntoView {
     let position = Memo::new(move |_| {
         let items = items.get();
         // Untracked: saving a review must not move the page on by itself ("n" does).
-        position_from_query(&location.search.get())
+        query
+            .with(position_of)
             .filter(|&position| position < items.len())
             .or_else(|| untrack(|| reviewed.with_value(|reviewed| next_unreviewed(&items, None, reviewed))))
     });
@@ -159,8 +151,8 @@ pub fn ReviewPage() -> impl IntoView {
 #[component]
 fn SampleForm() -> impl IntoView {
     let navigate = navigator();
-    let location = use_location();
-    let current = move || ReviewQueue::from_query(&location.search.get());
+    let query = use_query_map();
+    let current = move || query.with(review_queue_of);
     let (strata, k, seed) = match current() {
         ReviewQueue::Sample { strata, k, seed } => (strata, k, seed),
         ReviewQueue::Filter(_) => (Strata::default(), DEFAULT_SAMPLE_K, 1),
@@ -213,7 +205,7 @@ fn queue_item(
     queue: &ReviewQueue,
 ) -> impl IntoView + use<> {
     let store = use_reviews();
-    let dataset = &site.loaded.dataset;
+    let dataset = &site.study.dataset;
     let entry = &site.entries()[index];
     let key = entry.key.clone();
     let language = key.condition.language();
@@ -249,10 +241,10 @@ fn queue_item(
     let title = format!(
         "{} · {} · Question {}",
         key.condition.label(),
-        site.registry.display_name(&key.model),
+        site.study.registry.display_name(&key.model),
         key.question_id
     );
-    let response_link = href(&response_route(entry, ""));
+    let response_link = href(&response_route(&entry.key, ""));
     let data_key = format!("{}/{}/{}", key.condition, key.model, key.question_id);
     let panel_key = key.clone();
     let other_key = key.clone();

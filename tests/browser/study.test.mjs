@@ -87,15 +87,17 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
   // The category heads its group on the page; the CSV repeats it on every row.
   await assertPrintedAsReport(page, 'model_categories', ['Model category']);
 
-  // The heatmap: every model x condition cell.
+  // The heatmap: every model x condition cell, exactly as the report prints the model table (the
+  // same rows and condition columns, without the category).
   const heatmap = await tableRows(page, 'heatmap');
-  const conditions = report.conditions.map((summary) => summary.condition);
-  const models = [...new Set(report.models.map((summary) => summary.model))];
-  assert.equal(heatmap.length, models.length);
-  for (const [row, model] of models.entries()) {
-    for (const [column, condition] of conditions.entries()) {
-      const summary = report.models.find((s) => s.model === model && s.condition === condition);
-      assertShown(heatmap[row][column + 1], summary.score_pct, 1, `heatmap ${model} ${condition}`);
+  const heatmapHeadings = await page.$$eval('table[data-table="heatmap"] thead th', (cells) => cells.map((cell) => cell.textContent.trim()));
+  const printedModels = printedTable('models');
+  assert.equal(heatmap.length, printedModels.length, 'heatmap rows');
+  assert.equal(heatmapHeadings.length, 1 + report.conditions.length, 'heatmap columns');
+  for (const [row, cells] of heatmap.entries()) {
+    assert.equal(cells[0], printedModels[row].Model, `heatmap row ${row}: model`);
+    for (const [column, condition] of heatmapHeadings.slice(1).entries()) {
+      assert.equal(asPrinted(cells[column + 1]), printedModels[row][condition], `heatmap ${cells[0]} ${condition} as report prints it`);
     }
   }
 

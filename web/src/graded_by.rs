@@ -4,8 +4,7 @@
 //! them.
 
 use left_behind_shared::{
-    FIGURE1_SIZE, GradeRow, GradedBy, ReportTables, STUDY_JUDGE, StudyReport, compute_report, figure1_svg,
-    headline_lines, panel,
+    FIGURE1_SIZE, GradeRow, GradedBy, ReportTables, StudyReport, compute_report, figure1_svg, headline_lines, panel,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -39,12 +38,14 @@ pub fn use_graded_by() -> Memo<Option<String>> {
 /// has no grades of falls back to the study's judge, and says so.
 pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
     let dataset = &site.study.dataset;
-    let requested = judge.map(|name| GradedBy::parse(name, STUDY_JUDGE));
+    // The judge whose grades are `grades/`: the one the site was built with, as `left-behind report`.
+    let study_judge = site.study.judge.name.as_str();
+    let requested = judge.map(|name| GradedBy::parse(name, study_judge));
     let by = match requested {
         Some(Ok(by)) if dataset.graders().contains(&by) => by,
         _ => GradedBy::StudyJudge,
     };
-    let unknown_judge = judge.filter(|_| by == GradedBy::StudyJudge && judge != Some(STUDY_JUDGE)).map(str::to_owned);
+    let unknown_judge = judge.filter(|_| by == GradedBy::StudyJudge && judge != Some(study_judge)).map(str::to_owned);
     if by == GradedBy::StudyJudge {
         return GradedReport {
             by,
@@ -58,7 +59,7 @@ pub fn graded_report(site: &SiteData, judge: Option<&str>) -> GradedReport {
     }
     let (rows, members): (Vec<GradeRow>, Vec<String>) = match &by {
         GradedBy::Panel => {
-            let panel = panel(dataset, STUDY_JUDGE, &site.study.registry);
+            let panel = panel(dataset, study_judge, &site.study.registry);
             (panel.rows, panel.members)
         }
         GradedBy::Judge(name) => {
@@ -105,12 +106,13 @@ pub fn GradedByChoice(site: std::sync::Arc<SiteData>, selected: GradedBy) -> imp
         return ().into_any();
     }
     let navigate = navigator();
+    let study_judge = site.study.judge.name.clone();
     let options = graders
         .into_iter()
         .map(|by| {
             let value = by.to_query().unwrap_or_default();
             let label = match &by {
-                GradedBy::StudyJudge => format!("{STUDY_JUDGE} (the study's judge)"),
+                GradedBy::StudyJudge => format!("{study_judge} (the study's judge)"),
                 GradedBy::Judge(name) => name.to_string(),
                 GradedBy::Panel => "the panel (median of all judges)".to_owned(),
             };
@@ -125,7 +127,7 @@ pub fn GradedByChoice(site: std::sync::Arc<SiteData>, selected: GradedBy) -> imp
                 data-testid="graded-by"
                 on:change=move |event| {
                     let value = event_target_value(&event);
-                    let by = if value.is_empty() { Ok(GradedBy::StudyJudge) } else { GradedBy::parse(&value, STUDY_JUDGE) };
+                    let by = if value.is_empty() { Ok(GradedBy::StudyJudge) } else { GradedBy::parse(&value, &study_judge) };
                     let query = by.map(|by| by.to_query_string()).unwrap_or_default();
                     navigate(&if query.is_empty() { "/".to_owned() } else { format!("/?{query}") }, false);
                 }

@@ -17,9 +17,6 @@ use wasm_bindgen::JsCast;
 use crate::data::SiteData;
 use crate::site::base;
 
-/// The judge whose grades `grades/` holds: the study's (`left-behind`'s built-in judge).
-pub use left_behind_shared::STUDY_JUDGE;
-
 /// The reviewer's name until they choose one.
 const DEFAULT_REVIEWER: &str = "reviewer";
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use left_behind_shared::{Condition, GradeRow, STUDY_JUDGE, Scores, study_judge, verdicts};
+use left_behind_shared::{Condition, GradeRow, Scores, verdicts};
 use leptos::prelude::*;
 
 use crate::components::total_label;
@@ -16,7 +16,7 @@ pub fn JudgeVerdicts(site: Arc<SiteData>, condition: Condition, model: String, q
     if dataset.judges.is_empty() {
         return ().into_any();
     }
-    let rows = verdicts(dataset, condition, &model, question_id, STUDY_JUDGE)
+    let rows = verdicts(dataset, condition, &model, question_id, &site.study.judge.name)
         .into_iter()
         .map(|verdict| {
             let scores = verdict.grade.as_ref().and_then(GradeRow::scores);
@@ -65,14 +65,16 @@ pub fn JudgeVerdicts(site: Arc<SiteData>, condition: Condition, model: String, q
 #[component]
 pub fn JudgesTable(site: Arc<SiteData>) -> impl IntoView {
     let dataset = &site.study.dataset;
-    let study = study_judge();
+    // The judge the site was built with (the configuration's, as `left-behind report` uses): `grades/`.
+    let study_judge = &site.study.judge;
     let rows = dataset
-        .judges_rows(STUDY_JUDGE)
+        .judges_rows(&study_judge.name)
         .into_iter()
         .map(|(name, rows)| {
-            let info = if name == STUDY_JUDGE { Some(&study) } else { site.study.registry.get(name) };
+            let is_study_judge = name == study_judge.name;
+            let info = if is_study_judge { Some(study_judge) } else { site.study.registry.get(name) };
             let graded = rows.iter().filter(|row| !row.is_failed()).count();
-            let place = if name == STUDY_JUDGE { "grades/".to_owned() } else { format!("grades/judges/{name}/") };
+            let place = if is_study_judge { "grades/".to_owned() } else { format!("grades/judges/{name}/") };
             view! {
                 <tr>
                     <th scope="row"><code>{name.to_owned()}</code></th>

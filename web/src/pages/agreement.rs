@@ -11,7 +11,7 @@ use left_behind_shared::{
 use leptos::prelude::*;
 
 use crate::components::{ReportTable, ReviewFiles};
-use crate::reviews::{STUDY_JUDGE, use_reviews};
+use crate::reviews::use_reviews;
 use crate::site::{href, use_site};
 
 /// Disagreements listed before "show all".
@@ -25,7 +25,9 @@ pub fn AgreementPage() -> impl IntoView {
     let report = {
         let site = Arc::clone(&site);
         Memo::new(move |_| {
-            reviews.with(|reviews| agreement_report(&site.study.dataset, &site.study.registry, STUDY_JUDGE, reviews))
+            reviews.with(|reviews| {
+                agreement_report(&site.study.dataset, &site.study.registry, &site.study.judge.name, reviews)
+            })
         })
     };
     let show_all = RwSignal::new(false);
@@ -89,7 +91,7 @@ pub fn AgreementPage() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <p data-testid="agreement-headline">{format!("Judge: {STUDY_JUDGE}. {}.", agreement_headline(&report))}</p>
+                <p data-testid="agreement-headline">{format!("Judge: {}. {}.", site.study.judge.name, agreement_headline(&report))}</p>
                 {(report.stale > 0).then(|| view! {
                     <p class="stale" data-testid="stale-count">
                         {format!(

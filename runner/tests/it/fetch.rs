@@ -1,14 +1,6 @@
-//! `fetch` from a directory and from a local tarball (the HTTP path is tested end to end in tests/).
+//! `fetch` from a directory (archives, local and over HTTP, are tested end to end in tests/).
 
-use std::path::Path;
-
-use crate::support::{left_behind, left_behind_in, path_str, read, small_dataset, stderr, stdout, write};
-
-fn tarball_of(root: &Path, prefix: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
-    builder.append_dir_all(prefix, root).unwrap();
-    builder.into_inner().unwrap().finish().unwrap()
-}
+use crate::support::{left_behind, path_str, read, small_dataset, stderr, stdout, write};
 
 #[test]
 fn fetch_from_a_directory_copies_the_three_data_directories() {
@@ -54,31 +46,6 @@ fn files_that_differ_are_only_replaced_with_force() {
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert!(stdout(&forced).contains("1 new, 1 replaced, 5 unchanged"), "{}", stdout(&forced));
     assert_eq!(read(into.path().join("grades/C1_english.csv")), read(source.path().join("grades/C1_english.csv")));
-}
-
-#[test]
-fn fetch_from_a_tarball_finds_the_dataset_under_the_archive_directory() {
-    let source = small_dataset();
-    let archive_dir = tempfile::tempdir().unwrap();
-    let archive = archive_dir.path().join("left-behind-clt-main.tar.gz");
-    std::fs::write(&archive, tarball_of(source.path(), "left-behind-clt-main")).unwrap();
-    let into = tempfile::tempdir().unwrap();
-    // The source comes from the environment, as on offline machines.
-    let output = left_behind_in(
-        None,
-        &["fetch", "--into", path_str(into.path())],
-        &[("LEFT_BEHIND_SOURCE", path_str(&archive))],
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains(&format!("fetching the dataset from {}", archive.display())));
-    assert_eq!(
-        read(into.path().join("benchmark/questions.json")),
-        read(source.path().join("benchmark/questions.json"))
-    );
-    let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(into.path().join("grades/C1_english.csv")).unwrap().permissions(),
-    );
-    assert_eq!(mode & 0o777, 0o644, "data files are readable by all, to be served");
 }
 
 #[test]

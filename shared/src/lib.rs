@@ -77,7 +77,7 @@ pub use metrics::{
 };
 pub use problem::{DataError, Problem, Severity};
 pub use question::{Question, QuestionCategory, parse_questions};
-pub use registry::{ModelCategory, ModelInfo, ModelRegistry};
+pub use registry::{ModelCategory, ModelInfo, ModelRegistry, ProviderKind, UnknownProvider};
 pub use report::{
     CategorySummary, ConditionSummary, Headline, ModelSummary, QuestionCategorySummary, RowsSummary, StudyReport,
     compute_report, summarize_condition, summarize_rows,

@@ -1,7 +1,8 @@
-//! The model registry: which models the study asked, how to reach them, and which category of model
-//! each belongs to. Models found in data but not registered still load, as [`ModelCategory::Unassigned`].
+//! The model registry: which models the study asked, how to reach them (their [`ProviderKind`]), and
+//! which category of model each belongs to. Models found in data but not registered still load, as
+//! [`ModelCategory::Unassigned`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The paper's grouping of models by the languages they were built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -48,6 +49,91 @@ impl std::fmt::Display for ModelCategory {
     }
 }
 
+/// The API a model is reached through, as configuration files, the registry and the site's manifest
+/// name it (`openai-compatible`). The runner speaks each of them; everyone else only names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProviderKind {
+    Anthropic,
+    OpenAi,
+    Google,
+    Xai,
+    /// The Hugging Face router, which passes a call on to one of its inference providers.
+    HuggingFace,
+    /// Any server that speaks OpenAI's chat completions (vLLM, llama.cpp's server, Ollama), at a
+    /// configured URL.
+    OpenAiCompatible,
+    /// A GGUF file run in-process by the runner's llama.cpp engine.
+    Local,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 7] = [
+        ProviderKind::Anthropic,
+        ProviderKind::OpenAi,
+        ProviderKind::Google,
+        ProviderKind::Xai,
+        ProviderKind::HuggingFace,
+        ProviderKind::OpenAiCompatible,
+        ProviderKind::Local,
+    ];
+
+    /// The name in configuration files, the registry and the manifest (`openai-compatible`): the only
+    /// place these strings are written.
+    pub fn key(self) -> &'static str {
+        match self {
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::OpenAi => "openai",
+            ProviderKind::Google => "google",
+            ProviderKind::Xai => "xai",
+            ProviderKind::HuggingFace => "huggingface",
+            ProviderKind::OpenAiCompatible => "openai-compatible",
+            ProviderKind::Local => "local",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ProviderKind> {
+        ProviderKind::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A provider name that is none of [`ProviderKind`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider {0:?} (one of {known})", known = known_provider_keys())]
+pub struct UnknownProvider(pub String);
+
+fn known_provider_keys() -> String {
+    ProviderKind::ALL.map(ProviderKind::key).join(", ")
+}
+
+impl std::str::FromStr for ProviderKind {
+    type Err = UnknownProvider;
+
+    fn from_str(key: &str) -> Result<ProviderKind, UnknownProvider> {
+        ProviderKind::from_key(key).ok_or_else(|| UnknownProvider(key.to_owned()))
+    }
+}
+
+/// Written as its [key](ProviderKind::key), so the registry's JSON holds the same strings as before
+/// the enum.
+impl Serialize for ProviderKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ProviderKind, D::Error> {
+        let key = String::deserialize(deserializer)?;
+        key.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// One model: its name in file names, how it is shown, and how its API knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
@@ -56,8 +142,8 @@ pub struct ModelInfo {
     pub display_name: String,
     /// The id the provider's API takes (`gpt-5.2`).
     pub api_model_id: String,
-    /// The provider key (`anthropic`, `openai`, `google`, `xai`, `huggingface`, `openai-compatible`).
-    pub provider: String,
+    /// The API that serves it.
+    pub provider: ProviderKind,
     /// For routers (the Hugging Face router), the upstream provider the study pinned, if any.
     pub provider_route: Option<String>,
     pub category: ModelCategory,
@@ -72,7 +158,7 @@ impl ModelInfo {
         name: &str,
         display_name: &str,
         api_model_id: &str,
-        (provider, provider_route): (&str, Option<&str>),
+        (provider, provider_route): (ProviderKind, Option<&str>),
         category: ModelCategory,
         family: &str,
     ) -> ModelInfo {
@@ -80,7 +166,7 @@ impl ModelInfo {
             name: name.to_owned(),
             display_name: display_name.to_owned(),
             api_model_id: api_model_id.to_owned(),
-            provider: provider.to_owned(),
+            provider,
             provider_route: provider_route.map(str::to_owned),
             category,
             family: Some(family.to_owned()),
@@ -98,30 +184,31 @@ impl ModelRegistry {
     /// The eight models of the study, in the order of the study's grade files.
     pub fn study() -> ModelRegistry {
         use ModelCategory::*;
+        use ProviderKind::*;
         let models = vec![
             ModelInfo::study(
                 "claude_opus_4.5",
                 "Claude Opus 4.5",
                 "claude-opus-4-5",
-                ("anthropic", None),
+                (Anthropic, None),
                 EnglishFirst,
                 "anthropic",
             ),
-            ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", ("openai", None), EnglishFirst, "openai"),
+            ModelInfo::study("gpt_5.2", "GPT-5.2", "gpt-5.2", (OpenAi, None), EnglishFirst, "openai"),
             ModelInfo::study(
                 "gemini_3_pro",
                 "Gemini 3 Pro",
                 "gemini-3-pro-preview",
-                ("google", None),
+                (Google, None),
                 EnglishFirst,
                 "google",
             ),
-            ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", ("xai", None), EnglishFirst, "xai"),
+            ModelInfo::study("grok_4.1", "Grok 4.1", "grok-4-1-fast", (Xai, None), EnglishFirst, "xai"),
             ModelInfo::study(
                 "deepseek_v3.2",
                 "DeepSeek V3.2",
                 "deepseek-ai/DeepSeek-V3.2",
-                ("huggingface", None),
+                (HuggingFace, None),
                 Bilingual,
                 "deepseek",
             ),
@@ -129,7 +216,7 @@ impl ModelRegistry {
                 "llama_4_maverick",
                 "Llama 4 Maverick",
                 "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
-                ("huggingface", None),
+                (HuggingFace, None),
                 EnglishFirst,
                 "meta",
             ),
@@ -137,7 +224,7 @@ impl ModelRegistry {
                 "qwen3",
                 "Qwen3 235B",
                 "Qwen/Qwen3-235B-A22B-Instruct-2507",
-                ("huggingface", Some("together")),
+                (HuggingFace, Some("together")),
                 Bilingual,
                 "qwen",
             ),
@@ -145,7 +232,7 @@ impl ModelRegistry {
                 "aya_expanse",
                 "Aya Expanse 32B",
                 "CohereLabs/aya-expanse-32b",
-                ("huggingface", None),
+                (HuggingFace, None),
                 Multilingual,
                 "cohere",
             ),

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DataFile, Dataset, ModelCategory, ModelInfo, ModelRegistry, Problem, assemble, validate};
+use crate::{DataFile, Dataset, ModelCategory, ModelInfo, ModelRegistry, Problem, ProviderKind, assemble, validate};
 
 /// What the analysis needs from the configuration: which models there are (names, display names,
 /// categories, their order in tables) and which judge graded them. Everything else in
@@ -40,7 +40,7 @@ pub fn study_judge() -> ModelInfo {
         name: crate::STUDY_JUDGE.to_owned(),
         display_name: "Claude Sonnet 4.5 (judge)".to_owned(),
         api_model_id: "claude-sonnet-4-5-20250929".to_owned(),
-        provider: "anthropic".to_owned(),
+        provider: ProviderKind::Anthropic,
         provider_route: None,
         category: ModelCategory::Unassigned,
         family: Some("anthropic".to_owned()),

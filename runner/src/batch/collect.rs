@@ -86,7 +86,7 @@ pub async fn submit(
             id: new_record_id(work, &caller.name, index + 1),
             work,
             caller: caller.name.clone(),
-            provider: caller.provider().key().to_owned(),
+            provider: caller.provider(),
             model_id: caller.model_id.clone(),
             base_url: caller.base_url_for_display(),
             created_at: crate::clock::now_utc(),

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use left_behind_shared::Condition;
+use left_behind_shared::{Condition, ProviderKind};
 use serde::{Deserialize, Serialize};
 
 use crate::data_lock::Work;
@@ -66,8 +66,8 @@ pub struct BatchRecord {
     pub work: BatchWork,
     /// The configuration name of the model called: the answering model, or the judge.
     pub caller: String,
-    /// `openai`, `anthropic`, `google`.
-    pub provider: String,
+    /// The API the batch went to (`openai`, `anthropic`, `google`, `xai` in the file).
+    pub provider: ProviderKind,
     pub model_id: String,
     /// The base URL the batch went to (for display; a password in it is hidden).
     pub base_url: String,

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use reqwest::Url;
 
-use crate::providers::ProviderKind;
+use crate::providers::{self, ProviderKind};
 
 /// Where a base URL came from, shown beside it (`run --list`, `grade --dry-run`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +44,9 @@ pub fn resolve_base_url(
     configured: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<BaseUrl> {
-    let from_env = provider
-        .base_url_variable()
+    let from_env = providers::base_url_variable(provider)
         .and_then(|variable| env(variable).filter(|value| !value.trim().is_empty()).map(|value| (value, variable)));
-    let (text, origin) = match (configured, from_env, provider.default_base_url()) {
+    let (text, origin) = match (configured, from_env, providers::default_base_url(provider)) {
         (Some(text), _, _) => (text.to_owned(), BaseUrlOrigin::Configured),
         (None, Some((text, variable)), _) => (text, BaseUrlOrigin::EnvironmentVariable(variable)),
         (None, None, Some(default)) => (default.to_owned(), BaseUrlOrigin::Default),

@@ -35,10 +35,7 @@ pub(super) fn check_model_name(name: &str) -> anyhow::Result<()> {
 }
 
 pub(super) fn parse_provider(key: &str, place: &str, source: &ConfigSource) -> anyhow::Result<ProviderKind> {
-    ProviderKind::from_key(key).with_context(|| {
-        let known: Vec<&str> = ProviderKind::ALL.iter().map(|kind| kind.key()).collect();
-        format!("{source}: {place}: unknown provider {key:?} (one of {})", known.join(", "))
-    })
+    key.parse().with_context(|| format!("{source}: {place}"))
 }
 
 pub(super) fn parse_category(text: &str) -> anyhow::Result<ModelCategory> {

@@ -5,7 +5,7 @@ use left_behind_shared::{ModelCategory, ModelInfo};
 
 use super::base_url::{BaseUrl, resolve_base_url};
 use super::{DEFAULT_JUDGE, ModelEntry, PriceOverrides, Serving};
-use crate::providers::ProviderKind;
+use crate::providers::{self, ProviderKind};
 
 /// The study's output limit for every model.
 pub const DEFAULT_MAX_TOKENS: u32 = 2048;
@@ -18,7 +18,7 @@ pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 250;
 pub const DEFAULT_JUDGE_TEMPERATURE: f32 = 0.0;
 
 pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ModelEntry> {
-    let provider = ProviderKind::from_key(&info.provider).expect("the study's providers are all known");
+    let provider = info.provider;
     let BaseUrl { url: base_url, origin: base_url_origin } = resolve_base_url(provider, None, env)?;
     Ok(ModelEntry {
         name: info.name.clone(),
@@ -27,7 +27,7 @@ pub(super) fn built_in_entry(info: &ModelInfo, env: &dyn Fn(&str) -> Option<Stri
         model_id: info.api_model_id.clone(),
         base_url,
         base_url_origin,
-        api_key_env: provider.key_variable().map(str::to_owned),
+        api_key_env: providers::key_variable(provider).map(str::to_owned),
         category: info.category,
         provider_route: info.provider_route.clone(),
         max_tokens: DEFAULT_MAX_TOKENS,
@@ -50,7 +50,7 @@ pub(super) fn default_judge(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Res
         model_id: DEFAULT_JUDGE_MODEL_ID.to_owned(),
         base_url,
         base_url_origin,
-        api_key_env: provider.key_variable().map(str::to_owned),
+        api_key_env: providers::key_variable(provider).map(str::to_owned),
         category: ModelCategory::Unassigned,
         provider_route: None,
         max_tokens: DEFAULT_JUDGE_MAX_TOKENS,

@@ -193,7 +193,7 @@ impl ModelEntry {
             name: self.name.clone(),
             display_name: self.display_name.clone(),
             api_model_id: self.model_id.clone(),
-            provider: self.provider().key().to_owned(),
+            provider: self.provider(),
             provider_route: self.provider_route.clone(),
             category: self.category,
             family: self.family.clone(),

@@ -19,7 +19,7 @@ use super::file::{ConfigFile, ModelSection};
 use super::{ConditionEntry, ConfigSource, ModelEntry, RunnerConfig, Serving};
 use crate::dispatch::DispatchPolicy;
 use crate::local::{self, LocalModelSettings};
-use crate::providers::ProviderKind;
+use crate::providers::{self, ProviderKind};
 
 pub(super) fn resolve(
     file: ConfigFile,
@@ -115,10 +115,7 @@ pub(super) fn new_entry(
         .provider
         .as_deref()
         .context("a new model needs `provider` (such as \"openai-compatible\" or \"local\")")?;
-    let provider = ProviderKind::from_key(provider_key).with_context(|| {
-        let known: Vec<&str> = ProviderKind::ALL.iter().map(|kind| kind.key()).collect();
-        format!("unknown provider {provider_key:?} (one of {})", known.join(", "))
-    })?;
+    let provider: ProviderKind = provider_key.parse()?;
     if provider == ProviderKind::Local {
         return new_local_entry(name, section, config_dir, env);
     }
@@ -134,7 +131,7 @@ pub(super) fn new_entry(
         model_id,
         base_url,
         base_url_origin,
-        api_key_env: section.api_key_env.or_else(|| provider.key_variable().map(str::to_owned)),
+        api_key_env: section.api_key_env.or_else(|| providers::key_variable(provider).map(str::to_owned)),
         category: section.category.as_deref().map(parse_category).transpose()?.unwrap_or(ModelCategory::Unassigned),
         provider_route: section.provider_route,
         max_tokens: section.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
@@ -279,13 +276,13 @@ pub(super) fn apply_section(
     check_no_local_fields(&section, entry.provider())?;
     let mut provider_changed = false;
     if let Some(key) = &section.provider {
-        let provider = ProviderKind::from_key(key).with_context(|| format!("unknown provider {key:?}"))?;
+        let provider: ProviderKind = key.parse()?;
         if provider == ProviderKind::Local {
             anyhow::bail!("a built-in model cannot become a local one: give the local model an entry of its own");
         }
         if provider != entry.provider() {
             entry.serving = Serving::Api(provider);
-            entry.api_key_env = provider.key_variable().map(str::to_owned);
+            entry.api_key_env = providers::key_variable(provider).map(str::to_owned);
             provider_changed = true;
         }
     }

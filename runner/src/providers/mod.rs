@@ -21,6 +21,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The APIs the runner speaks, named as configuration files and the registry name them.
+pub use left_behind_shared::ProviderKind;
 pub use left_behind_shared::TokenUsage;
 use reqwest::Url;
 
@@ -213,87 +215,40 @@ impl ProviderError {
     }
 }
 
-/// The APIs the runner speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProviderKind {
-    Anthropic,
-    OpenAi,
-    Google,
-    Xai,
-    HuggingFace,
-    OpenAiCompatible,
-    /// A GGUF file run in-process by llama.cpp ([`crate::local`]).
-    Local,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 7] = [
-        ProviderKind::Anthropic,
-        ProviderKind::OpenAi,
-        ProviderKind::Google,
-        ProviderKind::Xai,
-        ProviderKind::HuggingFace,
-        ProviderKind::OpenAiCompatible,
-        ProviderKind::Local,
-    ];
-
-    /// The name used in configuration files and the registry (`openai-compatible`).
-    pub fn key(self) -> &'static str {
-        match self {
-            ProviderKind::Anthropic => "anthropic",
-            ProviderKind::OpenAi => "openai",
-            ProviderKind::Google => "google",
-            ProviderKind::Xai => "xai",
-            ProviderKind::HuggingFace => "huggingface",
-            ProviderKind::OpenAiCompatible => "openai-compatible",
-            ProviderKind::Local => "local",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<ProviderKind> {
-        ProviderKind::ALL.into_iter().find(|kind| kind.key() == key)
-    }
-
-    /// The public endpoint (`None` for `openai-compatible`, whose URL the configuration must give).
-    pub fn default_base_url(self) -> Option<&'static str> {
-        match self {
-            ProviderKind::Anthropic => Some(anthropic::DEFAULT_BASE_URL),
-            ProviderKind::OpenAi => Some(openai::DEFAULT_BASE_URL),
-            ProviderKind::Google => Some(google::DEFAULT_BASE_URL),
-            ProviderKind::Xai => Some(xai::DEFAULT_BASE_URL),
-            ProviderKind::HuggingFace => Some(huggingface::DEFAULT_BASE_URL),
-            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
-        }
-    }
-
-    /// The environment variable that overrides the base URL, as the official SDKs read it.
-    pub fn base_url_variable(self) -> Option<&'static str> {
-        match self {
-            ProviderKind::Anthropic => Some("ANTHROPIC_BASE_URL"),
-            ProviderKind::OpenAi => Some("OPENAI_BASE_URL"),
-            ProviderKind::Google => Some("GOOGLE_BASE_URL"),
-            ProviderKind::Xai => Some("XAI_BASE_URL"),
-            ProviderKind::HuggingFace => Some("HF_BASE_URL"),
-            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
-        }
-    }
-
-    /// The environment variable holding the key (`None`: the API needs no key unless configured).
-    pub fn key_variable(self) -> Option<&'static str> {
-        match self {
-            ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
-            ProviderKind::OpenAi => Some("OPENAI_API_KEY"),
-            ProviderKind::Google => Some("GOOGLE_API_KEY"),
-            ProviderKind::Xai => Some("XAI_API_KEY"),
-            ProviderKind::HuggingFace => Some("HF_API_KEY"),
-            ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
-        }
+/// The public endpoint of `provider` (`None` for `openai-compatible`, whose URL the configuration must
+/// give, and for local models).
+pub fn default_base_url(provider: ProviderKind) -> Option<&'static str> {
+    match provider {
+        ProviderKind::Anthropic => Some(anthropic::DEFAULT_BASE_URL),
+        ProviderKind::OpenAi => Some(openai::DEFAULT_BASE_URL),
+        ProviderKind::Google => Some(google::DEFAULT_BASE_URL),
+        ProviderKind::Xai => Some(xai::DEFAULT_BASE_URL),
+        ProviderKind::HuggingFace => Some(huggingface::DEFAULT_BASE_URL),
+        ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
     }
 }
 
-impl std::fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.key())
+/// The environment variable that overrides `provider`'s base URL, as the official SDKs read it.
+pub fn base_url_variable(provider: ProviderKind) -> Option<&'static str> {
+    match provider {
+        ProviderKind::Anthropic => Some("ANTHROPIC_BASE_URL"),
+        ProviderKind::OpenAi => Some("OPENAI_BASE_URL"),
+        ProviderKind::Google => Some("GOOGLE_BASE_URL"),
+        ProviderKind::Xai => Some("XAI_BASE_URL"),
+        ProviderKind::HuggingFace => Some("HF_BASE_URL"),
+        ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
+    }
+}
+
+/// The environment variable holding `provider`'s key (`None`: the API needs no key unless configured).
+pub fn key_variable(provider: ProviderKind) -> Option<&'static str> {
+    match provider {
+        ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
+        ProviderKind::OpenAi => Some("OPENAI_API_KEY"),
+        ProviderKind::Google => Some("GOOGLE_API_KEY"),
+        ProviderKind::Xai => Some("XAI_API_KEY"),
+        ProviderKind::HuggingFace => Some("HF_API_KEY"),
+        ProviderKind::OpenAiCompatible | ProviderKind::Local => None,
     }
 }
 

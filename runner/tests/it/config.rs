@@ -226,13 +226,16 @@ fn mistakes_name_the_place() {
     assert!(unknown.starts_with("left-behind.toml at line 5, column 1: unknown field `modle`"), "{unknown}");
     let no_url = error("[models.local]\nprovider = \"openai-compatible\"\nmodel_id = \"m\"\n");
     assert!(no_url.contains("models.local") && no_url.contains("needs a base_url"), "{no_url}");
-    let provider = error("[models.x]\nprovider = \"openia\"\nmodel_id = \"m\"\n");
-    assert!(
-        provider.contains(
-            "unknown provider \"openia\" (one of anthropic, openai, google, xai, huggingface, openai-compatible, local)"
-        ),
-        "{provider}"
-    );
+    // An unknown provider names the file, the table and the value, wherever a provider is named.
+    let known = "(one of anthropic, openai, google, xai, huggingface, openai-compatible, local)";
+    for (text, place) in [
+        ("[models.x]\nprovider = \"openia\"\nmodel_id = \"m\"\n", "models.x"),
+        ("[models.\"gpt_5.2\"]\nprovider = \"openia\"\n", "models.\"gpt_5.2\""),
+        ("[providers.openia]\nconcurrency = 2\n", "providers.openia"),
+    ] {
+        let provider = error(text);
+        assert_eq!(provider, format!("left-behind.toml: {place}: unknown provider \"openia\" {known}"), "{text}");
+    }
     let name = error("[models.\"../escape\"]\nprovider = \"openai\"\nmodel_id = \"m\"\n");
     assert!(name.contains("must be letters, digits"), "{name}");
     let condition = error("[conditions.C9]\nsystem_prompt = \"x\"\n");

@@ -12,6 +12,7 @@ mod judge;
 mod judges;
 mod metrics;
 mod questions;
+mod registry;
 mod report;
 mod results;
 mod review;

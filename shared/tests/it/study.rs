@@ -2,8 +2,8 @@
 //! a model is named and grouped, and a manifest carries those settings to the site.
 
 use left_behind_shared::{
-    Condition, ManifestFile, ModelCategory, ModelInfo, ModelRegistry, Problem, SiteManifest, StudyFiles, StudySettings,
-    compute_report, open_partial_study, open_study, parse_manifest, study_judge,
+    Condition, ManifestFile, ModelCategory, ModelInfo, ModelRegistry, Problem, ProviderKind, SiteManifest, StudyFiles,
+    StudySettings, compute_report, open_partial_study, open_study, parse_manifest, study_judge,
 };
 
 use crate::fixtures::{GRADES_HEADER, QUESTIONS, file, results_json};
@@ -29,7 +29,7 @@ fn my_model() -> ModelInfo {
         name: "my_model".to_owned(),
         display_name: "My Model".to_owned(),
         api_model_id: "my-model".to_owned(),
-        provider: "openai-compatible".to_owned(),
+        provider: ProviderKind::OpenAiCompatible,
         provider_route: None,
         category: ModelCategory::Bilingual,
         family: None,
@@ -91,6 +91,41 @@ fn a_manifest_carries_the_settings_and_an_old_one_means_the_study() {
 
     let old = r#"{"files": [{"path": "grades/C1_english.csv", "size": 3, "sha256": "00"}]}"#;
     assert_eq!(parse_manifest(old, "manifest.json").unwrap().study, StudySettings::study());
+}
+
+#[test]
+fn a_manifest_names_providers_as_configuration_files_do_and_refuses_an_unknown_one() {
+    let mut settings = StudySettings::study();
+    settings.registry.insert(my_model());
+    let manifest = SiteManifest { files: Vec::new(), study: settings };
+    let json: serde_json::Value = serde_json::from_str(&manifest.to_json()).unwrap();
+    let providers: Vec<&str> = json["study"]["registry"]["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|model| model["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            "anthropic",
+            "openai",
+            "google",
+            "xai",
+            "huggingface",
+            "huggingface",
+            "huggingface",
+            "huggingface",
+            "openai-compatible"
+        ]
+    );
+    assert_eq!(json["study"]["judge"]["provider"], "anthropic");
+
+    let unknown = manifest.to_json().replace("\"openai-compatible\"", "\"openia\"");
+    let error = parse_manifest(&unknown, "manifest.json").unwrap_err().to_string();
+    assert!(error.starts_with("manifest.json"), "{error}");
+    assert!(error.contains("study.registry.models[8].provider"), "{error}");
+    assert!(error.contains("unknown provider \"openia\" (one of anthropic, openai,"), "{error}");
 }
 
 #[test]

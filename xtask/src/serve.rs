@@ -4,16 +4,19 @@
 //! the explorer is static files.
 //!
 //! axum hosts tower-http's `ServeDir` (paths, `..` refused, content types, `Last-Modified`) and
-//! `CompressionLayer`; this module only mounts sites below their bases and runs the server on a
-//! thread of its own, so that tests and benchmarks start one and drop it. Its tests, over real
-//! sockets, are in `tests/serve.rs`.
+//! `CompressionLayer`; this module only mounts sites below their bases, refuses request targets that
+//! are not paths, and runs the server on a thread of its own, so that tests and benchmarks start one
+//! and drop it. Its tests, over real sockets, are in `tests/serve.rs`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -154,4 +157,16 @@ fn router(mounts: &[Mount], encodings: Encodings) -> Router {
         // site's service worker keeps its own copies for offline use.)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(compression)
+        .layer(axum::middleware::from_fn(refuse_targets_without_a_path))
+}
+
+/// `GET secret.txt` is the authority form of a request target, which only CONNECT may use; hyper
+/// passes it on with an empty path, and `ServeDir` answers 500 when it tries to redirect that to the
+/// site's directory. It is a malformed request: 400, as for `GET ../secret.txt`.
+async fn refuse_targets_without_a_path(request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with('/') {
+        next.run(request).await
+    } else {
+        (StatusCode::BAD_REQUEST, "the request target is not a path\n").into_response()
+    }
 }

@@ -306,4 +306,10 @@ fn absolute_form_and_relative_request_targets_do_not_leave_the_site() {
     // The absolute form is a path like any other.
     let absolute = request(&mut connect(&server), &format!("http://127.0.0.1:{port}/data/grades.csv"), None);
     assert_eq!(absolute.status, 200);
+    // A target without a path is the authority form, which only CONNECT may use: malformed.
+    for target in ["secret.txt", "127.0.0.1:1"] {
+        let reply = request(&mut connect(&server), target, None);
+        assert_eq!(reply.status, 400, "{target}");
+        assert!(!reply.text().contains("SECRET-BESIDE"), "{target}: served the secret");
+    }
 }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_lines::RecordLines;
 use crate::{Condition, DataError, Problem, QuestionCategory};
 
 /// The columns of a grades file, in the study's order.
@@ -124,9 +125,10 @@ pub fn parse_grades(text: &str, condition: Condition, file: &str) -> Result<Pars
     }
 
     let mut parsed = ParsedGrades::default();
+    let mut lines = RecordLines::new(text);
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, |position| position.line());
+        let line = lines.line_of(record.position());
         let field = |column: usize| record.get(indices[column]).unwrap_or("").trim();
         match parse_row(&field, condition, line) {
             Ok(row) => parsed.rows.push(row),

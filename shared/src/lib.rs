@@ -5,6 +5,7 @@
 mod agreement;
 mod answer_sheet;
 mod condition;
+mod csv_lines;
 mod dataset;
 mod figure;
 mod filter;

@@ -87,3 +87,21 @@ fn floats_print_like_python() {
     assert_eq!(python_float(16.72), "16.72");
     assert_eq!(python_float(0.1 + 0.2), "0.30000000000000004");
 }
+
+#[test]
+fn line_numbers_are_the_same_with_crlf_line_ends() {
+    // The study's files end lines in CRLF (`grades_to_csv` writes them so); a message must still name
+    // the line an editor shows.
+    let lf = format!(
+        "{GRADES_HEADER}1,neutral_factual,m,2,2,2,6,1.0,5,fine\n2,neutral_factual,m,3,2,2,7,1.0,5,out of range\n\
+         3,neutral_factual,m,2,2,2,6,1.0,5,\"notes over\ntwo lines\"\n4,neutral_factual,m,2,2,2,5,1.0,5,bad total\n"
+    );
+    let crlf = lf.replace('\n', "\r\n");
+    for (ends, text) in [("LF", &lf), ("CRLF", &crlf)] {
+        let parsed = parse_grades(text, Condition::C1, "grades/C1_english.csv").unwrap();
+        let lines: Vec<u64> = parsed.problems.iter().filter_map(|problem| problem.line).collect();
+        assert_eq!(lines, [3, 6], "{ends}: {:?}", parsed.problems);
+        let rows: Vec<u64> = parsed.rows.iter().map(|row| row.line).collect();
+        assert_eq!(rows, [2, 4], "{ends}");
+    }
+}

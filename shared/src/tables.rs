@@ -453,6 +453,21 @@ pub fn headline_lines(report: &StudyReport) -> Vec<String> {
             by_condition.join(", ")
         ));
     }
+    if report.untimed_answers > 0 {
+        let by_condition: Vec<String> = report
+            .conditions
+            .iter()
+            .filter(|summary| summary.untimed > 0)
+            .map(|summary| format!("{} {}", summary.condition, summary.untimed))
+            .collect();
+        lines.push(format!(
+            "{} {} no time (answered in a batch) and {} left out of the mean times ({}).",
+            crate::plural(report.untimed_answers, "graded answer"),
+            if report.untimed_answers == 1 { "has" } else { "have" },
+            if report.untimed_answers == 1 { "is" } else { "are" },
+            by_condition.join(", ")
+        ));
+    }
     lines
 }
 

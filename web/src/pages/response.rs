@@ -224,7 +224,10 @@ fn detail(site: &Arc<SiteData>, list_place: ListPlace) -> impl IntoView + use<> 
                 <h2 id="response-heading">"Response"</h2>
                 {match record.clone().zip(metrics.clone()) {
                     Some((record, metrics)) => view! {
-                        <p class="meta">{format!("Answered in {:.2} s", record.response_time_seconds)}
+                        <p class="meta">{match record.response_time_seconds {
+                                Some(seconds) => format!("Answered in {seconds:.2} s"),
+                                None => "Answered in a batch (no per-call time)".to_owned(),
+                            }}
                             {grade.as_ref().map(|row| format!(" · {} words (as graded)", row.response_length))}
                         </p>
                         {final_answer_note(&metrics.measured_source)}

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use left_behind_shared::TokenUsage;
+use left_behind_shared::{TokenUsage, left_aligned_columns};
 
 use crate::config::ModelEntry;
 use crate::providers::ProviderKind;
@@ -163,7 +163,7 @@ pub fn describe_estimates(estimates: &[ModelEstimate]) -> String {
             batch,
         ]);
     }
-    text.push_str(&columns(&header, &rows));
+    text.push_str(&left_aligned_columns(&header, &rows));
     text.push_str(&format!(
         "total: {} live, {} with --batch{}\n",
         dollars(live_total),
@@ -213,24 +213,6 @@ fn thousands(value: u64) -> String {
             text.push(',');
         }
         text.push(digit);
-    }
-    text
-}
-
-/// Left-aligned columns, two spaces apart, widths in characters (the cost tables and `run --list`).
-pub(crate) fn columns(header: &[String; 6], rows: &[[String; 6]]) -> String {
-    let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    for row in std::iter::once(header).chain(rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-        text.push_str("  ");
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
     }
     text
 }

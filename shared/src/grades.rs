@@ -1,10 +1,12 @@
 //! Judge grades: `grades/<condition_dir>.csv`, one row per (model, question).
 //!
 //! A row whose scores are -1 records a grading that failed (the judge never gave a usable answer). It is
-//! counted, and left out of every mean: it is never a zero.
+//! counted, and left out of every mean: it is never a zero. Likewise an empty `response_time` is a
+//! time that is unknown (the answer came from a batch), left out of the mean time.
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_lines::RecordLines;
 use crate::{Condition, DataError, Problem, QuestionCategory};
 
 /// The columns of a grades file, in the study's order.
@@ -76,8 +78,9 @@ pub struct GradeRow {
     pub category: QuestionCategory,
     pub model: String,
     pub outcome: GradeOutcome,
-    /// Seconds the model took to answer.
-    pub response_time: f64,
+    /// Seconds the model took to answer; `None` (an empty field) where its answer has no per-call
+    /// time (answered in a batch). The study's files always have a number.
+    pub response_time: Option<f64>,
     /// Whitespace-separated words of the graded text.
     pub response_length: u32,
     pub notes: String,
@@ -124,9 +127,10 @@ pub fn parse_grades(text: &str, condition: Condition, file: &str) -> Result<Pars
     }
 
     let mut parsed = ParsedGrades::default();
+    let mut lines = RecordLines::new(text);
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, |position| position.line());
+        let line = lines.line_of(record.position());
         let field = |column: usize| record.get(indices[column]).unwrap_or("").trim();
         match parse_row(&field, condition, line) {
             Ok(row) => parsed.rows.push(row),
@@ -197,11 +201,15 @@ fn parse_row<'a>(
         }
         GradeOutcome::Scored(scores)
     };
-    let response_time: f64 = field(7)
-        .parse()
-        .ok()
-        .filter(|time: &f64| time.is_finite() && *time >= 0.0)
-        .ok_or_else(|| (7, format!("expected a number of seconds, found {:?}", field(7))))?;
+    let response_time = match field(7) {
+        "" => None,
+        text => Some(
+            text.parse()
+                .ok()
+                .filter(|time: &f64| time.is_finite() && *time >= 0.0)
+                .ok_or_else(|| (7, format!("expected a number of seconds, found {text:?}")))?,
+        ),
+    };
     let response_length = integer(8)?;
     let response_length =
         u32::try_from(response_length).map_err(|_| (8, format!("expected a word count, found {response_length}")))?;
@@ -227,7 +235,7 @@ fn parse_integer(text: &str) -> Option<i64> {
 }
 
 /// Writes rows as a grades file in the study's format: its columns and order, CRLF line ends,
-/// -1 scores for failed gradings.
+/// -1 scores for failed gradings, an empty `response_time` where the time is unknown.
 pub fn grades_to_csv(rows: &[GradeRow]) -> String {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     writer.write_record(GRADE_COLUMNS).expect("writing to memory cannot fail");
@@ -250,7 +258,7 @@ pub fn grades_to_csv(rows: &[GradeRow]) -> String {
                 fluency,
                 completeness,
                 total,
-                python_float(row.response_time),
+                row.response_time.map(python_float).unwrap_or_default(),
                 row.response_length.to_string(),
                 row.notes.clone(),
             ])

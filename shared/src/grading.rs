@@ -114,11 +114,17 @@ pub fn plan_grading_against<'a>(
 /// Whether `row` grades this answer, not an earlier one the question was asked before (`run
 /// --force` replaces answers; their grades stay until graded again). A grade row carries its
 /// answer's `response_time`, as the study's files do (rounded there to hundredths; all 2,000 of
-/// its rows match their answers), and a new answer comes with a new time.
+/// its rows match their answers), and a new answer comes with a new time. A batch answer has no
+/// time: an unknown time matches only an unknown one (a batch answer replaced by another batch
+/// answer cannot be told apart this way).
 pub fn grades_this_answer(row: &GradeRow, response: &ResponseRecord) -> bool {
-    // Up to half a tenth of a second apart, so that files rounded to tenths match too: a call made
-    // again takes another time, seconds apart as a rule.
-    (row.response_time - response.response_time_seconds).abs() <= 0.051
+    match (row.response_time, response.response_time_seconds) {
+        // Up to half a tenth of a second apart, so that files rounded to tenths match too: a call
+        // made again takes another time, seconds apart as a rule.
+        (Some(graded), Some(answered)) => (graded - answered).abs() <= 0.051,
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The grade row of a judged response. `outcome` is the verdict, or `Failed` with the reason in

@@ -5,6 +5,7 @@
 mod agreement;
 mod answer_sheet;
 mod condition;
+mod csv_lines;
 mod dataset;
 mod figure;
 mod filter;
@@ -107,5 +108,5 @@ pub use tables::{
     format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
     render_latex_with_headline, render_markdown, render_text, report_tables,
 };
-pub use text::{Alignment, failed_calls_not_graded, pad, plural, truncate};
+pub use text::{Alignment, column_widths, failed_calls_not_graded, left_aligned_columns, pad, plural, truncate};
 pub use validate::validate;

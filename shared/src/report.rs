@@ -1,7 +1,8 @@
 //! The study's analysis: the aggregates behind the paper's tables and figure, computed from grade rows.
 //!
 //! Every number is a mean over the graded rows of its cell; a failed grading (-1 scores) is counted in
-//! `failed` and left out of every mean. Percentages are of the maximum score (6 for the total, 2 for
+//! `failed` and left out of every mean; a row whose answer has no time (answered in a batch) is counted
+//! in `untimed` and left out of the mean time. Percentages are of the maximum score (6 for the total, 2 for
 //! each criterion). Values are unrounded; rounding to the printed precision happens only when a table
 //! is rendered ([`crate::format`]).
 
@@ -20,6 +21,8 @@ struct Accumulator {
     fluency: u64,
     completeness: u64,
     total: u64,
+    /// Graded rows with a known time (a batch answer has none), and their sum.
+    timed: usize,
     time_seconds: f64,
     length_words: u64,
 }
@@ -36,7 +39,10 @@ impl Accumulator {
                     sums.completeness += u64::from(scores.completeness);
                     sums.total += u64::from(scores.total());
                     // Summed in file order, as the study's scripts did, so the means agree to the last bit.
-                    sums.time_seconds += row.response_time;
+                    if let Some(time) = row.response_time {
+                        sums.timed += 1;
+                        sums.time_seconds += time;
+                    }
                     sums.length_words += u64::from(row.response_length);
                 }
                 None => sums.failed += 1,
@@ -66,8 +72,14 @@ impl Accumulator {
         self.percent(self.completeness, Scores::MAX_EACH)
     }
 
+    /// Over the rows with a known time only: undefined when none has one.
     fn mean_time(&self) -> Option<f64> {
-        (self.graded > 0).then(|| self.time_seconds / self.graded as f64)
+        (self.timed > 0).then(|| self.time_seconds / self.timed as f64)
+    }
+
+    /// Graded rows whose time is unknown (left out of the mean time).
+    fn untimed(&self) -> usize {
+        self.graded - self.timed
     }
 
     fn mean_length(&self) -> Option<f64> {
@@ -93,7 +105,10 @@ pub struct ConditionSummary {
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
+    /// Mean seconds per answer, over the graded rows with a known time (`None` when none has one).
     pub mean_time_s: Option<f64>,
+    /// Graded rows without a known time (answered in a batch), left out of `mean_time_s`.
+    pub untimed: usize,
     pub mean_length_words: Option<f64>,
 }
 
@@ -114,7 +129,10 @@ pub struct CategorySummary {
     /// The cross-lingual-transfer effect in points: C3 - C2 on the Kazakh rows, C5 - C4 on the
     /// Mongolian rows, from unrounded scores; `None` for C1 or when either side is missing.
     pub clt_delta_pp: Option<f64>,
+    /// Mean seconds per answer, over the graded rows with a known time (`None` when none has one).
     pub mean_time_s: Option<f64>,
+    /// Graded rows without a known time (answered in a batch), left out of `mean_time_s`.
+    pub untimed: usize,
     pub mean_length_words: Option<f64>,
 }
 
@@ -136,7 +154,10 @@ pub struct ModelSummary {
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
+    /// Mean seconds per answer, over the graded rows with a known time (`None` when none has one).
     pub mean_time_s: Option<f64>,
+    /// Graded rows without a known time (answered in a batch), left out of `mean_time_s`.
+    pub untimed: usize,
     pub mean_length_words: Option<f64>,
 }
 
@@ -183,6 +204,8 @@ pub struct StudyReport {
     pub headline: Headline,
     /// Failed gradings over the whole dataset.
     pub grading_failures: usize,
+    /// Graded rows without a known time over the whole dataset (answered in a batch).
+    pub untimed_answers: usize,
     /// The paired contrasts (C2-C1, C4-C1, C3-C2, C5-C4) by scope; empty until
     /// [`crate::add_uncertainty`].
     pub contrasts: Vec<PairedContrast>,
@@ -225,6 +248,7 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
                 score_interval_undefined: None,
                 clt_delta_pp,
                 mean_time_s: sums.mean_time(),
+                untimed: sums.untimed(),
                 mean_length_words: sums.mean_length(),
             });
         }
@@ -252,6 +276,7 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
                 fluency_pct: sums.fluency_pct(),
                 completeness_pct: sums.completeness_pct(),
                 mean_time_s: sums.mean_time(),
+                untimed: sums.untimed(),
                 mean_length_words: sums.mean_length(),
             });
         }
@@ -285,6 +310,7 @@ pub fn compute_report(rows: &[GradeRow], registry: &ModelRegistry) -> StudyRepor
     let headline = headline(&condition_summaries);
     StudyReport {
         grading_failures: condition_summaries.iter().map(|summary| summary.failed).sum(),
+        untimed_answers: condition_summaries.iter().map(|summary| summary.untimed).sum(),
         conditions: condition_summaries,
         model_categories,
         models,
@@ -310,6 +336,7 @@ pub fn summarize_condition(rows: &[GradeRow], condition: Condition) -> Condition
         fluency_pct: sums.fluency_pct(),
         completeness_pct: sums.completeness_pct(),
         mean_time_s: sums.mean_time(),
+        untimed: sums.untimed(),
         mean_length_words: sums.mean_length(),
     }
 }
@@ -325,6 +352,7 @@ pub fn summarize_rows<'a>(rows: impl IntoIterator<Item = &'a GradeRow>) -> RowsS
         fluency_pct: sums.fluency_pct(),
         completeness_pct: sums.completeness_pct(),
         mean_time_s: sums.mean_time(),
+        untimed: sums.untimed(),
         mean_length_words: sums.mean_length(),
     }
 }
@@ -338,7 +366,10 @@ pub struct RowsSummary {
     pub accuracy_pct: Option<f64>,
     pub fluency_pct: Option<f64>,
     pub completeness_pct: Option<f64>,
+    /// Mean seconds per answer, over the graded rows with a known time (`None` when none has one).
     pub mean_time_s: Option<f64>,
+    /// Graded rows without a known time (answered in a batch), left out of `mean_time_s`.
+    pub untimed: usize,
     pub mean_length_words: Option<f64>,
 }
 

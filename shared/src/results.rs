@@ -43,7 +43,10 @@ pub struct ResponseRecord {
     pub response: String,
     /// The short English reference answer as recorded at run time (null where the study had none).
     pub reference_answer: Option<String>,
-    pub response_time_seconds: f64,
+    /// Seconds the call took; `None` (written `null`) where no per-call time exists: an answer
+    /// collected from a provider's batch. The study's files always have a number.
+    #[serde(default)]
+    pub response_time_seconds: Option<f64>,
     // The fields below were added by `left-behind run`; the study's files do not have them, and they
     // are written only when known.
     /// Why the model stopped, in the provider's own words (`end_turn`, `stop`, `length`, `STOP`, ...).

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::csv_lines::RecordLines;
 use crate::{Condition, DataError, Dataset, GradeRow, Problem, ResponseKey, Scores, graded_text};
 
 /// The directory of review files, relative to the dataset root.
@@ -143,9 +144,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
 /// Whether the condition, model and question exist in a dataset is [`check_reviews`]'s job.
 pub fn parse_reviews(text: &str, reviewer: &str, file: &str) -> Result<ParsedReviews, DataError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // The csv reader places a record that follows a CRLF on the line before its own; with LF line ends
-    // every message names the right line. (A CRLF inside a quoted note becomes LF, which it means.)
-    let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
     let csv_error = |error: csv::Error| DataError::Csv {
         file: file.to_owned(),
@@ -167,17 +165,18 @@ pub fn parse_reviews(text: &str, reviewer: &str, file: &str) -> Result<ParsedRev
 
     let mut parsed = ParsedReviews::default();
     let mut seen: BTreeMap<ResponseKey, u64> = BTreeMap::new();
+    let mut lines = RecordLines::new(text);
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             // A malformed row (bad UTF-8, say) is reported; the csv reader goes on with the next one.
             Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
+                let line = lines.line_of(error.position());
                 parsed.problems.push(Problem::error(file, error.to_string()).at_line(line));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |position| position.line());
+        let line = lines.line_of(record.position());
         let field = |column: usize| indices[column].and_then(|index| record.get(index)).unwrap_or("");
         match parse_row(&field, reviewer, line) {
             Ok(review) => {

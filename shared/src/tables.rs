@@ -3,7 +3,7 @@
 
 use crate::report_uncertainty::{ContrastName, ContrastScope, format_p_value, p_phrase};
 use crate::uncertainty::Interval;
-use crate::{Alignment, Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport, pad};
+use crate::{Alignment, Condition, ModelCategory, ModelRegistry, QuestionCategory, StudyReport, column_widths, pad};
 
 /// One cell: text, or a number shown at a fixed precision (`None` is a cell without data).
 #[derive(Debug, Clone, PartialEq)]
@@ -453,6 +453,21 @@ pub fn headline_lines(report: &StudyReport) -> Vec<String> {
             by_condition.join(", ")
         ));
     }
+    if report.untimed_answers > 0 {
+        let by_condition: Vec<String> = report
+            .conditions
+            .iter()
+            .filter(|summary| summary.untimed > 0)
+            .map(|summary| format!("{} {}", summary.condition, summary.untimed))
+            .collect();
+        lines.push(format!(
+            "{} {} no time (answered in a batch) and {} left out of the mean times ({}).",
+            crate::plural(report.untimed_answers, "graded answer"),
+            if report.untimed_answers == 1 { "has" } else { "have" },
+            if report.untimed_answers == 1 { "is" } else { "are" },
+            by_condition.join(", ")
+        ));
+    }
     lines
 }
 
@@ -530,12 +545,7 @@ pub fn render_text(tables: &[Table], headline: &[String]) -> String {
     for table in tables {
         let cells: Vec<Vec<String>> =
             table.rows().map(|row| row.iter().map(|cell| cell.display(MISSING)).collect()).collect();
-        let mut widths: Vec<usize> = table.headers.iter().map(|header| header.chars().count()).collect();
-        for row in &cells {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
+        let widths = column_widths(std::iter::once(&table.headers).chain(&cells));
         let line = |values: &[String]| {
             let padded: Vec<String> = values
                 .iter()

@@ -35,6 +35,37 @@ pub fn pad(value: &str, width: usize, alignment: Alignment) -> String {
     }
 }
 
+/// The width of each column of `rows`: its widest cell, in characters (a short row leaves the
+/// columns it lacks to the others).
+pub fn column_widths<Row: AsRef<[String]>>(rows: impl IntoIterator<Item = Row>) -> Vec<usize> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (index, cell) in row.as_ref().iter().enumerate() {
+            let width = cell.chars().count();
+            match widths.get_mut(index) {
+                Some(widest) => *widest = (*widest).max(width),
+                None => widths.push(width),
+            }
+        }
+    }
+    widths
+}
+
+/// `header` and `rows` as left-aligned columns two spaces apart, each line indented by two spaces and
+/// without trailing spaces: the command line's plain listings (`run --list`, cost estimates).
+pub fn left_aligned_columns<const COLUMNS: usize>(header: &[String; COLUMNS], rows: &[[String; COLUMNS]]) -> String {
+    let widths = column_widths(std::iter::once(header).chain(rows));
+    let mut text = String::new();
+    for row in std::iter::once(header).chain(rows) {
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(cell, &width)| pad(cell, width, Alignment::Left)).collect();
+        text.push_str("  ");
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
 /// `1 failed call holds no answer and is not graded`, `3 failed calls hold ...`: how `report` and
 /// `grade` say that a results file's failed calls are not answers.
 pub fn failed_calls_not_graded(count: usize) -> String {

@@ -151,7 +151,7 @@ pub struct CoreLoad {
 
 /// Fetches the manifest and the core files (plus the results file `priority` names) and opens them.
 /// Never fails: what goes wrong is in `site.study.problems`.
-pub async fn load_core(priority: Option<(Condition, String)>) -> Arc<CoreLoad> {
+pub async fn load_core(priority: Option<ModelInCondition>) -> Arc<CoreLoad> {
     timing::mark("lb:fetch-start");
     let mut manifest_problems = Vec::new();
     let manifest_path = format!("{DATA_DIR}{MANIFEST_PATH}");
@@ -176,8 +176,8 @@ pub async fn load_core(priority: Option<(Condition, String)>) -> Arc<CoreLoad> {
     };
     let is_results = |file: &&ManifestFile| matches!(classify_path(&file.path), DataFileKind::Results { .. });
     let is_priority = |file: &&ManifestFile| match (classify_path(&file.path), &priority) {
-        (DataFileKind::Results { condition, model }, Some((wanted_condition, wanted_model))) => {
-            condition == *wanted_condition && model == *wanted_model
+        (DataFileKind::Results { condition, model }, Some(wanted)) => {
+            condition == wanted.condition && model == wanted.model
         }
         _ => false,
     };
@@ -223,13 +223,20 @@ pub async fn load_rest(core: &CoreLoad) -> Arc<SiteData> {
     Arc::new(site)
 }
 
+/// One model's responses in one condition: a results file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInCondition {
+    pub condition: Condition,
+    pub model: String,
+}
+
 /// The results file a route needs first: `/responses/C3/qwen3/12` (below the site's base) names
 /// condition C3 and model qwen3.
-pub fn priority_results(route: &str) -> Option<(Condition, String)> {
+pub fn priority_results(route: &str) -> Option<ModelInCondition> {
     let mut parts = route.trim_start_matches('/').split('/');
     match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some("responses"), Some(condition), Some(model), Some(_question), None) if !model.is_empty() => {
-            Some((Condition::parse(condition)?, model.to_owned()))
+            Some(ModelInCondition { condition: Condition::parse(condition)?, model: model.to_owned() })
         }
         _ => None,
     }

@@ -1,6 +1,8 @@
 //! xtask's own logic, tested without a browser or a network: the site's layout (the manifest's sizes
 //! and hashes against the files it lists, the base path written into the app), and which files of a
-//! dataset directory are the dataset's.
+//! dataset directory are the dataset's; the static server in [`serve`] (on 127.0.0.1).
+
+mod serve;
 
 use std::path::Path;
 

@@ -1,7 +1,8 @@
 //! `run --batch`: the pending calls of each model whose provider has a batch API go out as batches,
 //! the others are called live in the same command; open batches of earlier commands are collected.
 //! Answers and failures go to the same results-file writers as live calls, each answer with its
-//! `batch_id` (and no per-call time: `response_time_seconds` is 0 for a batch answer).
+//! `batch_id` (and no per-call time: `response_time_seconds` is `null` for a batch answer, unknown,
+//! never 0).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -355,8 +356,8 @@ fn to_recorded(
                 question_text: text,
                 response: completion.text.clone(),
                 reference_answer: question.reference_answer.clone(),
-                // A batch has no per-call time.
-                response_time_seconds: 0.0,
+                // A batch has no per-call time: unknown, left out of every mean time.
+                response_time_seconds: None,
                 finish_reason: completion.finish_reason.clone(),
                 usage: completion.usage.clone(),
                 attempts: Some(1),

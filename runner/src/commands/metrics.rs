@@ -93,6 +93,17 @@ pub fn execute(config: MetricsConfig) -> anyhow::Result<ExitCode> {
             left_behind_shared::plural(results.errors.len(), "failed call")
         ));
     }
+    // Likewise a batch answer has no per-call time: it is left out of the response times, not a 0.
+    for results in &results {
+        let untimed = results.responses.iter().filter(|response| response.response_time_seconds.is_none()).count();
+        if untimed > 0 {
+            notes.push(format!(
+                "{}: {} no time (answered in a batch), left out of the response times",
+                results.relative_path(),
+                if untimed == 1 { "1 answer has".to_owned() } else { format!("{untimed} answers have") }
+            ));
+        }
+    }
     let rows = compute_metrics(&results, &registry);
     let output = if config.audit {
         let grades: Vec<_> = dataset.grades.into_iter().filter(|grade| selected(grade.condition)).collect();

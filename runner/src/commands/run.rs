@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::Args;
-use left_behind_shared::{Condition, plural};
+use left_behind_shared::{Condition, left_aligned_columns, plural};
 
 use super::batch::{BatchArgs, BatchQuery};
 use super::study::{ConfigArgs, DataArgs, StudyPlace, parse_condition};
@@ -303,7 +303,7 @@ fn list(settings: &RunnerConfig, config: &RunConfig) -> anyhow::Result<ExitCode>
         })
         .collect();
     let header = ["name", "provider", "model id", "category", "base URL", "key"].map(str::to_owned);
-    text.push_str(&crate::cost::columns(&header, &rows));
+    text.push_str(&left_aligned_columns(&header, &rows));
     text.push_str(&format!("\nconditions ({}):\n", conditions.len()));
     for condition in &conditions {
         let prompt = match &settings.condition(*condition).system_prompt {

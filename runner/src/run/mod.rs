@@ -244,7 +244,7 @@ impl Job {
                     response: completion.text,
                     reference_answer: self.question.reference_answer.clone(),
                     // The study's precision.
-                    response_time_seconds: (completion.latency.as_secs_f64() * 100.0).round() / 100.0,
+                    response_time_seconds: Some((completion.latency.as_secs_f64() * 100.0).round() / 100.0),
                     finish_reason: completion.finish_reason,
                     usage: completion.usage,
                     attempts: Some(outcome.attempts),

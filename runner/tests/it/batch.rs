@@ -516,6 +516,66 @@ async fn grade_batch_writes_the_grades_and_audit_log_that_live_grading_writes() 
     assert_eq!(batch_log, live_log);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_answer_has_no_time_its_grade_neither_and_the_mean_time_leaves_it_out() {
+    // gpt_x answers in a batch (no per-call time), local_x live, each call taking a measurable time.
+    let batch = BatchServer::start(Scenario::default()).await;
+    let live = MockServer::start(|seen, _| answer_any(seen).after(Duration::from_millis(300))).await;
+    let data = answered_dataset();
+    std::fs::remove_file(data.path().join("results/C1_english/local_x.json")).unwrap();
+    let config = config(data.path(), batch.url(), &live.url);
+    let output =
+        run_binary(batch_args(data.path(), &config, "gpt_x,local_x", &["--condition", "C1"]), keys(), data.path())
+            .await;
+    assert_eq!(output.status.code(), Some(0), "{}{}", text(&output.stdout), text(&output.stderr));
+    let raw: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.path().join("results/C1_english/gpt_x.json")).unwrap())
+            .unwrap();
+    for response in raw["responses"].as_array().unwrap() {
+        // Written, and written as unknown: never 0.
+        assert_eq!(response.get("response_time_seconds"), Some(&Value::Null), "{response}");
+    }
+    let live_times: Vec<f64> = read_results(&data.path().join("results/C1_english/local_x.json"))
+        .responses
+        .iter()
+        .map(|response| response.response_time_seconds.expect("a live call is timed"))
+        .collect();
+    assert_eq!(live_times.len(), 2);
+    assert!(live_times.iter().all(|&time| time >= 0.3), "{live_times:?}");
+
+    // Grading copies the unknown time into the grade row: an empty field.
+    let judge = MockServer::start(|seen, _| {
+        Reply::json(200, crate::support::anthropic_answer(&verdict_for(&crate::support::last_user_text(seen))))
+    })
+    .await;
+    let graded = grade_in(data.path(), &judge.url, false).await;
+    assert_eq!(graded.status.code(), Some(0), "{}{}", text(&graded.stdout), text(&graded.stderr));
+    let grades = std::fs::read_to_string(data.path().join("grades/C1_english.csv")).unwrap();
+    let rows = left_behind_shared::parse_grades(&grades, left_behind_shared::Condition::C1, "g.csv").unwrap().rows;
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        assert_eq!(row.response_time.is_none(), row.model == "gpt_x", "{grades}");
+    }
+    assert!(grades.lines().any(|line| line.starts_with("1,neutral_factual,gpt_x,") && line.contains(",,")), "{grades}");
+
+    // The report's mean time is over the known times only; a model with none has none.
+    let mut args = vec!["report".to_owned(), "--data".to_owned(), data.path().display().to_string()];
+    args.extend(["--format", "json"].map(str::to_owned));
+    let report = run_binary(args, Vec::new(), data.path()).await;
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
+    let report: Value = serde_json::from_str(&text(&report.stdout)).unwrap();
+    let c1 = &report["conditions"][0];
+    assert_eq!((c1["condition"].as_str(), c1["n"].as_u64(), c1["untimed"].as_u64()), (Some("C1"), Some(4), Some(2)));
+    let mean = c1["mean_time_s"].as_f64().unwrap();
+    let expected = (live_times[0] + live_times[1]) / 2.0;
+    assert!((mean - expected).abs() < 1e-9, "mean {mean}, expected {expected} (zeros averaged in would halve it)");
+    let model = |name: &str| report["models"].as_array().unwrap().iter().find(|m| m["model"] == name).unwrap().clone();
+    assert_eq!(model("gpt_x")["mean_time_s"], Value::Null);
+    assert_eq!(model("gpt_x")["untimed"], 2);
+    assert!((model("local_x")["mean_time_s"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert_eq!(report["untimed_answers"], 2);
+}
+
 // ---- the providers' parameters ----
 
 #[tokio::test(flavor = "multi_thread")]

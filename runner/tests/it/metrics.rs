@@ -171,3 +171,30 @@ fn models_added_in_the_configuration_come_in_its_order() {
     assert_eq!(models(&[]), ["alpha_local", "zeta_local"]);
     assert_eq!(models(&["--config", path_str(&config)]), ["zeta_local", "alpha_local"]);
 }
+
+#[test]
+fn batch_answers_have_no_time_and_are_left_out_of_the_response_times() {
+    let data = dataset();
+    // qwen3's C4 answer came from a batch: its time is unknown (null).
+    let batch = results_with("C4", "mongolian", "qwen3", &[(2, MONGOLIAN)], &[]).replacen("2.5", "null", 1);
+    assert!(batch.contains(r#""response_time_seconds":null"#), "{batch}");
+    write(data.path(), "results/C4_mongolian/qwen3.json", &batch);
+    let output = left_behind(&["metrics", "--data", path_str(data.path())]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "results/C4_mongolian/qwen3.json: 1 answer has no time (answered in a batch), left out of the response times"
+        ),
+        "{text}"
+    );
+    // C4's only answer has no time: n 0 and no mean, not a mean of 0.
+    let by_condition = text.split("Response time by condition").nth(1).unwrap();
+    assert!(by_condition.lines().any(|line| line.split_whitespace().eq(["C4", "0", "–", "–", "–"])), "{text}");
+    let csv = stdout(&left_behind(&["metrics", "--data", path_str(data.path()), "--format", "csv"]));
+    assert!(csv.lines().any(|line| line.starts_with("2,kazakh_cultural,qwen3,C4,mongolian,,")), "{csv}");
+    let json = stdout(&left_behind(&["metrics", "--data", path_str(data.path()), "--format", "json"]));
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c4 = rows.as_array().unwrap().iter().find(|row| row["condition"] == "C4").unwrap();
+    assert_eq!(c4["response_time_seconds"], serde_json::Value::Null);
+}

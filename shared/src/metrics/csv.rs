@@ -30,7 +30,8 @@ pub const METRICS_COLUMNS: [&str; 20] = [
 ];
 
 /// The metrics as CSV, written as the study's script wrote them (Python's `True`/`False` and float
-/// formatting, ratios to 3 decimals, an empty cell where a metric does not apply).
+/// formatting, ratios to 3 decimals, an empty cell where a metric does not apply or the time is
+/// unknown).
 pub fn metrics_to_csv(rows: &[ResponseMetrics]) -> String {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     writer.write_record(METRICS_COLUMNS).expect("writing to memory cannot fail");
@@ -44,7 +45,7 @@ pub fn metrics_to_csv(rows: &[ResponseMetrics]) -> String {
                 row.model.clone(),
                 row.condition.id().to_owned(),
                 row.language.key().to_owned(),
-                python_float(row.response_time_seconds),
+                row.response_time_seconds.map(python_float).unwrap_or_default(),
                 metrics.char_count.to_string(),
                 metrics.word_count.to_string(),
                 metrics.estimated_tokens.to_string(),

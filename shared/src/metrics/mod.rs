@@ -121,7 +121,8 @@ pub struct ResponseMetrics {
     pub model: String,
     pub condition: Condition,
     pub language: Language,
-    pub response_time_seconds: f64,
+    /// `None` for an answer without a per-call time (answered in a batch).
+    pub response_time_seconds: Option<f64>,
     #[serde(flatten)]
     pub metrics: TextMetrics,
 }

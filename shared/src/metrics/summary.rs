@@ -188,8 +188,9 @@ fn length_cells(subset: &[&ResponseMetrics]) -> Vec<Cell> {
     ]
 }
 
+/// Over the responses with a known time (`n` counts them): a batch answer has none.
 fn time_cells(subset: &[&ResponseMetrics]) -> Vec<Cell> {
-    let times: Vec<f64> = subset.iter().map(|row| row.response_time_seconds).collect();
+    let times: Vec<f64> = subset.iter().filter_map(|row| row.response_time_seconds).collect();
     vec![
         Cell::Count(times.len()),
         number(mean(times.iter().copied()), 1),

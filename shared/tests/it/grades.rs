@@ -68,7 +68,7 @@ fn columns_may_come_in_any_order() {
     let parsed = parse_grades(text, Condition::C4, "g.csv").unwrap();
     assert_eq!(parsed.rows[0].question_id, 7);
     assert_eq!(parsed.rows[0].scores().unwrap().total(), 4);
-    assert_eq!(parsed.rows[0].response_time, 3.25);
+    assert_eq!(parsed.rows[0].response_time, Some(3.25));
 }
 
 #[test]
@@ -86,4 +86,37 @@ fn floats_print_like_python() {
     assert_eq!(python_float(7.0), "7.0");
     assert_eq!(python_float(16.72), "16.72");
     assert_eq!(python_float(0.1 + 0.2), "0.30000000000000004");
+}
+
+#[test]
+fn line_numbers_are_the_same_with_crlf_line_ends() {
+    // The study's files end lines in CRLF (`grades_to_csv` writes them so); a message must still name
+    // the line an editor shows.
+    let lf = format!(
+        "{GRADES_HEADER}1,neutral_factual,m,2,2,2,6,1.0,5,fine\n2,neutral_factual,m,3,2,2,7,1.0,5,out of range\n\
+         3,neutral_factual,m,2,2,2,6,1.0,5,\"notes over\ntwo lines\"\n4,neutral_factual,m,2,2,2,5,1.0,5,bad total\n"
+    );
+    let crlf = lf.replace('\n', "\r\n");
+    for (ends, text) in [("LF", &lf), ("CRLF", &crlf)] {
+        let parsed = parse_grades(text, Condition::C1, "grades/C1_english.csv").unwrap();
+        let lines: Vec<u64> = parsed.problems.iter().filter_map(|problem| problem.line).collect();
+        assert_eq!(lines, [3, 6], "{ends}: {:?}", parsed.problems);
+        let rows: Vec<u64> = parsed.rows.iter().map(|row| row.line).collect();
+        assert_eq!(rows, [2, 4], "{ends}");
+    }
+}
+
+#[test]
+fn an_empty_time_is_unknown_and_written_back_empty() {
+    let text = format!(
+        "{GRADES_HEADER}1,neutral_factual,m,2,1,0,3,,40,answered in a batch\n2,neutral_factual,m,2,2,2,6,7.0,10,\n"
+    )
+    .replace('\n', "\r\n");
+    let parsed = parse_grades(&text, Condition::C2, "g.csv").unwrap();
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.rows[0].response_time, None);
+    assert_eq!(parsed.rows[1].response_time, Some(7.0));
+    // Unknown stays an empty field (never 0.0); a known time keeps the study's `7.0`.
+    assert_eq!(grades_to_csv(&parsed.rows), text);
+    assert!(grades_to_csv(&parsed.rows).contains("3,,40,answered in a batch\r\n"));
 }

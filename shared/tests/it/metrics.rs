@@ -2,8 +2,8 @@
 //! order of rows, run errors left out, and the detector's audit against grades.
 
 use left_behind_shared::{
-    Condition, DetectedLanguage, LanguageDisagreement, ModelRegistry, assemble, compute_metrics, detector_agreement,
-    language_audit, metrics_tables, metrics_to_csv, render_text,
+    Cell, Condition, DetectedLanguage, LanguageDisagreement, ModelRegistry, assemble, compute_metrics,
+    detector_agreement, language_audit, metrics_tables, metrics_to_csv, render_text,
 };
 
 use crate::fixtures::{GRADES_HEADER, file};
@@ -126,4 +126,44 @@ fn audit_lists_both_kinds_of_disagreement() {
     );
     let agreement = detector_agreement(&rows, &dataset.grades);
     assert_eq!(agreement.hits(left_behind_shared::JudgeVerdictGroup::KyrgyzFluencyZero), (1, 1));
+}
+
+#[test]
+fn response_times_leave_batch_answers_out() {
+    // qwen3's C2 answer to question 1 came from a batch: no time (null), not 0.
+    let mut files = Vec::new();
+    let text = results(Condition::C2, "qwen3", &[(4, KAZAKH_ANSWER, 2.25), (1, "Төрт.", 1.0)], 0);
+    let batch = text.replacen(r#""response_time_seconds":1.0"#, r#""response_time_seconds":null"#, 1);
+    assert_ne!(batch, text);
+    files.push(file("results/C2_kazakh/qwen3.json", &batch));
+    files.push(file(
+        "results/C2_kazakh/aya_expanse.json",
+        &results(Condition::C2, "aya_expanse", &[(4, "Домбыра.", 3.0)], 0),
+    ));
+    let batch_only = results(Condition::C4, "gemma3", &[(1, "Дөрөв.", 5.0)], 0).replacen("5.0", "null", 1);
+    files.push(file("results/C4_mongolian/gemma3.json", &batch_only));
+    let loaded = assemble(&files);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let registry = ModelRegistry::study();
+    let rows = compute_metrics(&loaded.dataset.results, &registry);
+
+    let csv = metrics_to_csv(&rows);
+    let batch_line = csv.lines().find(|line| line.starts_with("1,neutral_factual,qwen3,C2,")).unwrap();
+    assert!(batch_line.starts_with("1,neutral_factual,qwen3,C2,kazakh,,"), "{batch_line}");
+
+    let tables = metrics_tables(&rows, &registry);
+    let row_of = |id: &str, first: &str| -> Vec<Cell> {
+        let table = tables.iter().find(|table| table.id == id).unwrap();
+        table.rows().find(|row| row[0] == Cell::Text(first.to_owned())).unwrap().to_vec()
+    };
+    let number = |value: Option<f64>| Cell::Number { value, decimals: 1, signed: false };
+    // C2: (2.25 + 3.0) / 2 over the two known times, n counting them.
+    assert_eq!(
+        row_of("time_by_condition", "C2")[1..],
+        [Cell::Count(2), number(Some(2.625)), number(Some(2.25)), number(Some(3.0))]
+    );
+    // C4 has no known time: every statistic is undefined (printed "–"), never 0.
+    assert_eq!(row_of("time_by_condition", "C4")[1..], [Cell::Count(0), number(None), number(None), number(None)]);
+    let text = render_text(&tables, &[]);
+    assert!(text.lines().any(|line| line.split_whitespace().eq(["C4", "0", "–", "–", "–"])), "{text}");
 }

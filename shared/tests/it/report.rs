@@ -194,3 +194,53 @@ fn figure1_is_an_svg_with_a_labelled_point_per_cell() {
         assert!(svg.contains(&format!(">{label}<")) || svg.contains(&format!(">\n{label}\n<")), "label {label}");
     }
 }
+
+#[test]
+fn the_mean_time_leaves_unknown_times_out() {
+    // Times 2.0, unknown (a batch answer), 4.0: the mean is (2 + 4) / 2 = 3.0, not (2 + 0 + 4) / 3 = 2.0.
+    let text = format!(
+        "{GRADES_HEADER}\
+         1,neutral_factual,gpt_5.2,2,2,2,6,2.0,10,\n\
+         2,neutral_factual,gpt_5.2,2,2,2,6,,20,\n\
+         3,neutral_factual,gpt_5.2,2,2,2,6,4.0,30,\n\
+         1,neutral_factual,qwen3,2,2,2,6,,10,\n"
+    );
+    let rows = parse_grades(&text, Condition::C2, "g.csv").unwrap().rows;
+    let report = compute_report(&rows, &ModelRegistry::study());
+    let c2 = report.condition(Condition::C2).unwrap();
+    assert_eq!((c2.n, c2.untimed), (4, 2));
+    close(c2.mean_time_s, 3.0);
+    close(c2.mean_length_words, 17.5); // the untimed rows still count for everything else
+    let gpt = report.model("gpt_5.2", Condition::C2).unwrap();
+    assert_eq!(gpt.untimed, 1);
+    close(gpt.mean_time_s, 3.0);
+    // No known time: the mean is undefined, never 0.
+    let qwen = report.model("qwen3", Condition::C2).unwrap();
+    assert_eq!((qwen.n, qwen.untimed, qwen.mean_time_s), (1, 1, None));
+    close(qwen.score_pct, 100.0);
+    assert_eq!(report.untimed_answers, 2);
+    let summary = summarize_rows(rows.iter().filter(|row| row.model == "qwen3"));
+    assert_eq!((summary.n, summary.untimed, summary.mean_time_s), (1, 1, None));
+
+    // Shown as "–" in text, `null` in JSON, and the headline says what was left out.
+    let bilingual = report.category(ModelCategory::Bilingual, Condition::C2).unwrap();
+    assert_eq!(bilingual.mean_time_s, None);
+    let text = render_text(&report_tables(&report, &ModelRegistry::study()), &headline_lines(&report));
+    let bilingual_row = text.lines().find(|line| line.starts_with("Bilingual")).unwrap();
+    assert!(bilingual_row.contains(" – "), "{bilingual_row}");
+    assert!(
+        text.contains("2 graded answers have no time (answered in a batch) and are left out of the mean times (C2 2)."),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["models"][1]["mean_time_s"], serde_json::Value::Null);
+    assert_eq!(json["models"][1]["untimed"], 1);
+    assert_eq!(json["conditions"][0]["mean_time_s"], 3.0);
+}
+
+#[test]
+fn the_study_reports_no_untimed_answers() {
+    let report = report();
+    assert_eq!(report.untimed_answers, 0);
+    assert!(!headline_lines(&report).iter().any(|line| line.contains("no time")));
+}

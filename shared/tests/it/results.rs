@@ -89,3 +89,20 @@ fn a_missing_field_is_named() {
     assert!(message.contains("responses[0]"), "{message}");
     assert!(message.contains("missing field `response`"), "{message}");
 }
+
+#[test]
+fn a_batch_answer_has_no_time_written_null_and_read_back() {
+    let known = results_json(Condition::C2, "m", &[1]);
+    assert_eq!(parse_results(&known, "r.json").unwrap().responses[0].response_time_seconds, Some(1.5));
+    // `null` (a batch answer) reads as unknown and is written back as `null`, never as 0.
+    let unknown = known.replacen(r#""response_time_seconds": 1.5"#, r#""response_time_seconds": null"#, 1);
+    let results = parse_results(&unknown, "r.json").unwrap();
+    assert_eq!(results.responses[0].response_time_seconds, None);
+    let written = results.to_json();
+    assert!(written.contains(r#""response_time_seconds": null"#), "{written}");
+    assert_eq!(parse_results(&written, "r.json").unwrap(), results);
+    // Absent (files of other tools) reads as unknown too.
+    let absent = known.replacen(r#", "response_time_seconds": 1.5"#, "", 1);
+    assert_ne!(absent, known);
+    assert_eq!(parse_results(&absent, "r.json").unwrap().responses[0].response_time_seconds, None);
+}

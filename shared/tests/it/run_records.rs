@@ -38,7 +38,7 @@ fn answer(question_id: u32, text: &str) -> ResponseRecord {
         question_text: format!("сұрақ {question_id}"),
         response: text.to_owned(),
         reference_answer: None,
-        response_time_seconds: 1.25,
+        response_time_seconds: Some(1.25),
         finish_reason: Some("stop".to_owned()),
         usage: Some(TokenUsage { input_tokens: Some(12), output_tokens: Some(34), ..TokenUsage::default() }),
         attempts: Some(2),

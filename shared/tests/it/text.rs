@@ -1,6 +1,6 @@
-//! Truncating text by characters and counting words in messages.
+//! Truncating text by characters, aligning columns by characters, and counting words in messages.
 
-use left_behind_shared::{failed_calls_not_graded, truncate};
+use left_behind_shared::{Alignment, column_widths, failed_calls_not_graded, left_aligned_columns, pad, truncate};
 
 #[test]
 fn text_is_truncated_by_characters_never_inside_one() {
@@ -50,4 +50,43 @@ fn every_cut_of_kazakh_text_keeps_a_prefix_of_at_most_max_letters() {
 fn failed_calls_agree_in_number() {
     assert_eq!(failed_calls_not_graded(1), "1 failed call holds no answer and is not graded");
     assert_eq!(failed_calls_not_graded(3), "3 failed calls hold no answer and are not graded");
+}
+
+#[test]
+fn padding_counts_letters_not_bytes() {
+    // "Қазақ" is 5 letters in 10 bytes: padded to 7 it gains 2 spaces, not none.
+    assert_eq!(pad("Қазақ", 7, Alignment::Left), "Қазақ  ");
+    assert_eq!(pad("Қазақ", 7, Alignment::Right), "  Қазақ");
+    assert_eq!(pad("Монгол", 3, Alignment::Left), "Монгол", "a longer value is kept whole");
+}
+
+#[test]
+fn column_widths_are_the_widest_cell_in_letters() {
+    let rows = [
+        vec!["name".to_owned(), "model id".to_owned()],
+        vec!["kazakh_model".to_owned(), "Қазақ-LLM".to_owned()],
+        vec!["mn".to_owned(), "Монгол".to_owned(), "extra".to_owned()],
+    ];
+    assert_eq!(column_widths(&rows), [12, 9, 5]);
+    assert_eq!(column_widths(Vec::<Vec<String>>::new()), Vec::<usize>::new());
+}
+
+#[test]
+fn listings_line_up_cyrillic_cells_by_letters() {
+    let row = |cells: [&str; 3]| cells.map(str::to_owned);
+    let listing = left_aligned_columns(
+        &row(["name", "model id", "key"]),
+        &[row(["kk", "Қазақ-LLM", "KK_KEY (set)"]), row(["mongol_model", "x", ""])],
+    );
+    assert_eq!(
+        listing,
+        "  name          model id   key\n  \
+         kk            Қазақ-LLM  KK_KEY (set)\n  \
+         mongol_model  x\n"
+    );
+    // Every line puts its second column at the same letter, whatever the bytes before it.
+    for (line, first_letter) in listing.lines().zip(['m', 'Қ', 'x']) {
+        let letters: Vec<char> = line.chars().collect();
+        assert_eq!(letters[14..17], [' ', ' ', first_letter], "{line:?}");
+    }
 }

@@ -7,13 +7,21 @@ use leptos::prelude::*;
 
 use crate::site::{href, responses_route};
 
+/// A cell's colours.
+struct HeatColours {
+    /// A CSS `rgb()`.
+    background: String,
+    /// Dark on light cells, white on dark ones.
+    text: &'static str,
+}
+
 /// Background and text colour for a score in 0..=100.
-fn colours(score: f64) -> (String, &'static str) {
+fn colours(score: f64) -> HeatColours {
     // From #f7fbff (0) to #08306b (100), the ends of ColorBrewer's "Blues".
     let t = (score / 100.0).clamp(0.0, 1.0);
     let mix = |low: f64, high: f64| (low + (high - low) * t).round() as u8;
     let background = format!("rgb({}, {}, {})", mix(247.0, 8.0), mix(251.0, 48.0), mix(255.0, 107.0));
-    (background, if t > 0.55 { "#ffffff" } else { "#111111" })
+    HeatColours { background, text: if t > 0.55 { "#ffffff" } else { "#111111" } }
 }
 
 #[component]
@@ -33,7 +41,7 @@ pub fn Heatmap(report: StudyReport, registry: ModelRegistry) -> impl IntoView {
                     let summary = report.model(model, condition);
                     match summary.and_then(|summary| summary.score_pct) {
                         Some(score) => {
-                            let (background, text) = colours(score);
+                            let HeatColours { background, text } = colours(score);
                             let filter = ResponseFilter {
                                 models: vec![model.clone()],
                                 conditions: vec![condition],

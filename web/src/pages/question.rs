@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use crate::components::{MarkdownView, Scores, total_label};
-use crate::data::SiteData;
+use crate::data::{ModelInCondition, SiteData};
 use crate::pages::agreement::flag_item;
 use crate::reviews::use_reviews;
 use crate::site::{href, navigator, response_route, use_site};
@@ -19,9 +19,9 @@ fn cell_id(condition: Condition, model: &str) -> String {
     format!("{condition}.{model}")
 }
 
-fn parse_cell(text: &str) -> Option<(Condition, String)> {
+fn parse_cell(text: &str) -> Option<ModelInCondition> {
     let (condition, model) = text.split_once('.')?;
-    Some((Condition::parse(condition)?, model.to_owned()))
+    Some(ModelInCondition { condition: Condition::parse(condition)?, model: model.to_owned() })
 }
 
 /// The picked cells in a route's query (`a`, then `b`; at most two).
@@ -128,7 +128,7 @@ fn question_view<Navigate: Fn(&str, bool) + Clone + 'static>(
     let compared = picks
         .iter()
         .filter_map(|pick| {
-            let (condition, model) = parse_cell(pick)?;
+            let ModelInCondition { condition, model } = parse_cell(pick)?;
             let entry = entries.iter().find(|entry| entry.key.condition == condition && entry.key.model == model)?;
             let lang = condition.language().iso_code();
             let response = entry.response(dataset).map(|record| record.response.clone());

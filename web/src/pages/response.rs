@@ -26,12 +26,21 @@ use crate::site::{filter_of, href, navigator, response_route, responses_route, u
 struct ListPlace {
     /// Index of the response in the site's entries.
     position: usize,
-    /// 0-based place in the selection and the selection's size, when the response is in it.
-    place: Option<(usize, usize)>,
+    /// Where in the selection the response is, when it is in it.
+    place: Option<SelectionPlace>,
     previous: Option<String>,
     next: Option<String>,
     /// The list with the same filter.
     list: String,
+}
+
+/// A place in the list's selection.
+#[derive(Clone, Copy, PartialEq)]
+struct SelectionPlace {
+    /// 0-based.
+    index: usize,
+    /// The selection's size.
+    total: usize,
 }
 
 /// The response a route's parameters name, if they name one.
@@ -64,7 +73,7 @@ pub fn ResponsePage() -> impl IntoView {
                 |index: Option<usize>| index.map(|index| response_route(&site.entries()[index].key, &filter_query));
             Some(ListPlace {
                 position,
-                place: around.position.map(|place| (place, selection.len())),
+                place: around.position.map(|index| SelectionPlace { index, total: selection.len() }),
                 previous: route_of(around.previous),
                 next: route_of(around.next),
                 list: responses_route(&filter_query),
@@ -154,7 +163,7 @@ fn detail(site: &Arc<SiteData>, list_place: ListPlace) -> impl IntoView + use<> 
             }}
             <a href=href(&list_route) aria-keyshortcuts="Escape">
                 {match place {
-                    Some((index, total)) => format!("{} of {total} in the list", index + 1),
+                    Some(SelectionPlace { index, total }) => format!("{} of {total} in the list", index + 1),
                     None => "Back to the list".to_owned(),
                 }}
             </a>
@@ -215,7 +224,10 @@ fn detail(site: &Arc<SiteData>, list_place: ListPlace) -> impl IntoView + use<> 
                 <h2 id="response-heading">"Response"</h2>
                 {match record.clone().zip(metrics.clone()) {
                     Some((record, metrics)) => view! {
-                        <p class="meta">{format!("Answered in {:.2} s", record.response_time_seconds)}
+                        <p class="meta">{match record.response_time_seconds {
+                                Some(seconds) => format!("Answered in {seconds:.2} s"),
+                                None => "Answered in a batch (no per-call time)".to_owned(),
+                            }}
                             {grade.as_ref().map(|row| format!(" · {} words (as graded)", row.response_length))}
                         </p>
                         {final_answer_note(&metrics.measured_source)}

@@ -78,7 +78,7 @@ pub fn JudgesTable(site: Arc<SiteData>) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row"><code>{name.to_owned()}</code></th>
-                    <td>{info.map(|info| info.provider.clone()).unwrap_or_else(|| "–".into())}</td>
+                    <td>{info.map(|info| info.provider.key()).unwrap_or("–")}</td>
                     <td><code>{info.map(|info| info.api_model_id.clone()).unwrap_or_else(|| "–".into())}</code></td>
                     <td>{info.and_then(|info| info.family.clone()).unwrap_or_else(|| "–".into())}</td>
                     <td><code>{place}</code></td>

@@ -75,7 +75,7 @@ pub fn MethodsPage() -> impl IntoView {
                     <th scope="row">{site.study.registry.display_name(name).to_owned()}</th>
                     <td><code>{name.clone()}</code></td>
                     <td>{info.map_or(ModelCategory::Unassigned, |info| info.category).display_name()}</td>
-                    <td>{info.map(|info| info.provider.clone()).unwrap_or_else(|| "–".into())}</td>
+                    <td>{info.map(|info| info.provider.key()).unwrap_or("–")}</td>
                     <td><code>{info.map(|info| info.api_model_id.clone()).unwrap_or_else(|| "–".into())}</code></td>
                     <td>{info.and_then(|info| info.provider_route.clone()).unwrap_or_else(|| "–".into())}</td>
                     <td class="num">{in_data}</td>

@@ -2,7 +2,8 @@
 // (never a browser playwright downloads), open pages of the sites `cargo xtask test` serves, and
 // save screenshots as test artifacts.
 
-import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -111,4 +112,50 @@ export function parseCsv(text) {
   }
   const [header, ...records] = rows;
   return records.filter((r) => r.length === header.length).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+
+/** A table as `left-behind report --format csv --out DIR` printed it into `dir`: its rows, each by heading. */
+export function printedTable(dir, id) {
+  return parseCsv(readFileSync(join(dir, `${id}.csv`), 'utf8'));
+}
+
+/** A cell as the CSV has it: a missing value is empty there and `–` on the page. */
+export const asPrinted = (shown) => (shown === '–' ? '' : shown);
+
+/**
+ * The page's table `id` equals, cell for cell, what `left-behind report --format csv` printed for it
+ * into `dir`: each column of the page is the CSV's column of the same heading (the CSV may have more,
+ * such as an interval's ends), row by row, the number before any interval the page shows beside it;
+ * `skip` names columns not compared.
+ */
+export async function assertPrintedAsReport(page, dir, id, skip = []) {
+  const headings = await page.$$eval(`table[data-table="${id}"] thead th`, (cells) => cells.map((cell) => cell.textContent.trim()));
+  const rows = await tableRows(page, id);
+  const printed = printedTable(dir, id);
+  assert.equal(rows.length, printed.length, `${id}: rows`);
+  for (const [column, heading] of headings.entries()) {
+    if (skip.includes(heading)) continue;
+    assert.ok(heading in printed[0], `${id}: the report has no column "${heading}" (it has ${Object.keys(printed[0]).join(', ')})`);
+    for (const [index, row] of rows.entries()) {
+      assert.equal(asPrinted(row[column].split(' [')[0]), printed[index][heading], `${id} row ${index} "${heading}" as report prints it`);
+    }
+  }
+}
+
+/**
+ * The heatmap equals, cell for cell, the model table `report` printed into `dir` (the same rows and
+ * condition columns, without the category).
+ */
+export async function assertHeatmapPrinted(page, dir) {
+  const heatmap = await tableRows(page, 'heatmap');
+  const headings = await page.$$eval('table[data-table="heatmap"] thead th', (cells) => cells.map((cell) => cell.textContent.trim()));
+  const printed = printedTable(dir, 'models');
+  assert.equal(heatmap.length, printed.length, 'heatmap rows');
+  assert.ok(headings.length > 1, 'the heatmap has condition columns');
+  for (const [row, cells] of heatmap.entries()) {
+    assert.equal(cells[0], printed[row].Model, `heatmap row ${row}: model`);
+    for (const [column, condition] of headings.slice(1).entries()) {
+      assert.equal(asPrinted(cells[column + 1]), printed[row][condition], `heatmap ${cells[0]} ${condition} as report prints it`);
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, newPage, open, screenshot, tableRows } from './helpers.mjs';
+import { assertHeatmapPrinted, assertPrintedAsReport, launch, newPage, open, screenshot, tableRows } from './helpers.mjs';
 
 const reports = Object.fromEntries(
   ['study', 'judge_b', 'panel'].map((name) => [
@@ -31,8 +31,12 @@ function assertShown(shown, value, decimals, what) {
   assert.ok(Math.abs(number - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: the site shows ${shown}, the report says ${value}`);
 }
 
-/** Waits until Table 1 shows `report`'s first total, then checks Tables 1 and 2 and the model table. */
-async function assertOverview(page, report, judge) {
+/**
+ * Waits until Table 1 shows the first total of the report under `name` (study, judge_b or panel), then
+ * checks Tables 1 and 2, the model table and the heatmap.
+ */
+async function assertOverview(page, name, judge) {
+  const report = reports[name];
   const first = report.conditions[0].total_pct.toFixed(1);
   await page.waitForFunction(
     (expected) =>
@@ -56,15 +60,12 @@ async function assertOverview(page, report, judge) {
   for (const [index, summary] of report.model_categories.entries()) {
     assertShown(table2[index][3], summary.score_pct, 1, `${judge}: Table 2 ${summary.condition} score`);
   }
-  const heatmap = await tableRows(page, 'heatmap');
-  const models = [...new Set(report.models.map((summary) => summary.model))];
-  const conditions = report.conditions.map((summary) => summary.condition);
-  for (const [row, model] of models.entries()) {
-    for (const [column, condition] of conditions.entries()) {
-      const summary = report.models.find((s) => s.model === model && s.condition === condition);
-      assertShown(heatmap[row][column + 1], summary.score_pct, 1, `${judge}: heatmap ${model} ${condition}`);
-    }
-  }
+  // Character for character what `left-behind report --judge NAME --format csv` prints.
+  const printed = join(process.env.JUDGE_REPORTS, `${name}-csv`);
+  await assertPrintedAsReport(page, printed, 'conditions');
+  await assertPrintedAsReport(page, printed, 'model_categories', ['Model category']);
+  await assertPrintedAsReport(page, printed, 'models', ['Category']);
+  await assertHeatmapPrinted(page, printed);
 }
 
 test('"graded by" recomputes the overview under each judge and the panel, kept in the URL', async () => {
@@ -74,15 +75,15 @@ test('"graded by" recomputes the overview under each judge and the panel, kept i
   await page.waitForSelector(choice);
   const options = await page.$$eval(`${choice} option`, (options) => options.map((option) => option.value));
   assert.deepEqual(options, ['', 'judge_b', 'panel']);
-  await assertOverview(page, reports.study, 'the study judge');
+  await assertOverview(page, 'study', 'the study judge');
 
   await page.selectOption(choice, 'judge_b');
   await page.waitForURL(/\?judge=judge_b$/);
-  await assertOverview(page, reports.judge_b, 'judge_b');
+  await assertOverview(page, 'judge_b', 'judge_b');
 
   await page.selectOption(choice, 'panel');
   await page.waitForURL(/\?judge=panel$/);
-  await assertOverview(page, reports.panel, 'the panel');
+  await assertOverview(page, 'panel', 'the panel');
   assert.deepEqual(reports.panel.graded_by.members, ['claude_sonnet_4.5', 'judge_b']);
   const note = await page.textContent('[data-testid="judge-note"]');
   assert.ok(note.includes('the median of 2 (claude_sonnet_4.5, judge_b)'), note);
@@ -92,15 +93,15 @@ test('"graded by" recomputes the overview under each judge and the panel, kept i
   await page.reload();
   await page.waitForSelector(choice);
   assert.equal(await page.$eval(choice, (select) => select.value), 'panel');
-  await assertOverview(page, reports.panel, 'the panel after a reload');
+  await assertOverview(page, 'panel', 'the panel after a reload');
 
   await page.selectOption(choice, '');
   await page.waitForURL((url) => !url.search.includes('judge='));
-  await assertOverview(page, reports.study, 'the study judge again');
+  await assertOverview(page, 'study', 'the study judge again');
 
   // A judge the dataset does not have: the study's numbers, and a note saying so.
   await open(page, 'judges', '/?judge=nobody');
-  await assertOverview(page, reports.study, 'an unknown judge');
+  await assertOverview(page, 'study', 'an unknown judge');
   assert.ok((await page.textContent('[data-testid="judge-note"]')).includes('no grades of judge "nobody"'));
   assert.deepEqual(page.errors, []);
 });

@@ -5,34 +5,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, newPage, open, parseCsv, screenshot, tableRows, url } from './helpers.mjs';
+import {
+  assertHeatmapPrinted,
+  assertPrintedAsReport,
+  launch,
+  newPage,
+  open,
+  parseCsv,
+  screenshot,
+  tableRows,
+  url,
+} from './helpers.mjs';
 
 const report = JSON.parse(readFileSync(process.env.REPORT_JSON, 'utf8'));
-/** A table as `left-behind report --format csv` prints it: its rows, each by column heading. */
-const printedTable = (id) => parseCsv(readFileSync(join(process.env.REPORT_CSV_DIR, `${id}.csv`), 'utf8'));
-/** A cell as the CSV has it: a missing value is empty there and `–` on the page. */
-const asPrinted = (shown) => (shown === '–' ? '' : shown);
-
-/**
- * The page's table `id` equals, cell for cell, what `left-behind report --format csv` prints for it:
- * each column of the page is the CSV's column of the same heading (the CSV may have more, such as an
- * interval's ends), row by row; `skip` names columns not compared.
- */
-async function assertPrintedAsReport(page, id, skip = []) {
-  const headings = await page.$$eval(`table[data-table="${id}"] thead th`, (cells) => cells.map((cell) => cell.textContent.trim()));
-  const rows = await tableRows(page, id);
-  const printed = printedTable(id);
-  assert.equal(rows.length, printed.length, `${id}: rows`);
-  for (const [column, heading] of headings.entries()) {
-    if (skip.includes(heading)) continue;
-    assert.ok(heading in printed[0], `${id}: the report has no column "${heading}" (it has ${Object.keys(printed[0]).join(', ')})`);
-    for (const [index, row] of rows.entries()) {
-      // The number, without the interval the page may show beside it once computed (the CSV has its
-      // ends in columns of their own).
-      assert.equal(asPrinted(row[column].split(' [')[0]), printed[index][heading], `${id} row ${index} "${heading}" as report prints it`);
-    }
-  }
-}
+const printedDir = process.env.REPORT_CSV_DIR;
 const studyData = process.env.STUDY_DATA;
 let browser;
 
@@ -70,7 +56,7 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     assertShown(length, summary.mean_length_words, 0, `Table 1 ${condition} length`);
   }
   // Character for character what `left-behind report` prints.
-  await assertPrintedAsReport(page, 'conditions');
+  await assertPrintedAsReport(page, printedDir, 'conditions');
 
   const table2 = await tableRows(page, 'model_categories');
   assert.equal(table2.length, report.model_categories.length);
@@ -85,21 +71,10 @@ test('the overview shows the numbers of `left-behind report --format json`', asy
     assertShown(length, summary.mean_length_words, 0, `Table 2 length`);
   }
   // The category heads its group on the page; the CSV repeats it on every row.
-  await assertPrintedAsReport(page, 'model_categories', ['Model category']);
+  await assertPrintedAsReport(page, printedDir, 'model_categories', ['Model category']);
 
-  // The heatmap: every model x condition cell, exactly as the report prints the model table (the
-  // same rows and condition columns, without the category).
-  const heatmap = await tableRows(page, 'heatmap');
-  const heatmapHeadings = await page.$$eval('table[data-table="heatmap"] thead th', (cells) => cells.map((cell) => cell.textContent.trim()));
-  const printedModels = printedTable('models');
-  assert.equal(heatmap.length, printedModels.length, 'heatmap rows');
-  assert.equal(heatmapHeadings.length, 1 + report.conditions.length, 'heatmap columns');
-  for (const [row, cells] of heatmap.entries()) {
-    assert.equal(cells[0], printedModels[row].Model, `heatmap row ${row}: model`);
-    for (const [column, condition] of heatmapHeadings.slice(1).entries()) {
-      assert.equal(asPrinted(cells[column + 1]), printedModels[row][condition], `heatmap ${cells[0]} ${condition} as report prints it`);
-    }
-  }
+  // The heatmap: every model x condition cell, exactly as the report prints the model table.
+  await assertHeatmapPrinted(page, printedDir);
 
   // The headline numbers are computed, not typed in.
   const headline = await page.textContent('[data-testid="headline"]');

@@ -118,13 +118,16 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let report = work.join("report.json");
     write_report_json(root, &study, &report, &[])?;
-    // The judges' fixture under each judge: `report --judge NAME --format json`.
+    // The judges' fixture under each judge: `report --judge NAME --format json`, and its tables as
+    // printed (`--format csv`) in NAME-csv/.
     let judge_reports = work.join("judge-reports");
     std::fs::create_dir_all(&judge_reports).with_context(|| format!("cannot create {}", judge_reports.display()))?;
+    let judges_fixture = root.join("tests/browser/fixtures/judges");
     for judge in FIXTURE_JUDGES {
-        let out = judge_reports.join(format!("{}.json", if judge.is_empty() { "study" } else { judge }));
+        let name = if judge.is_empty() { "study" } else { judge };
         let args: &[&str] = if judge.is_empty() { &[] } else { &["--judge", judge] };
-        write_report_json(root, &root.join("tests/browser/fixtures/judges"), &out, args)?;
+        write_report_json(root, &judges_fixture, &judge_reports.join(format!("{name}.json")), args)?;
+        write_report_csv(root, &judges_fixture, args, &judge_reports.join(format!("{name}-csv")))?;
     }
     let report_csv = work.join("report-csv");
     write_report_csv(root, &study, &[], &report_csv)?;

@@ -1,6 +1,18 @@
-//! Line numbers of CSV records as an editor shows them, for messages. The csv crate counts lines
-//! itself, but in a file with CRLF line ends (the study's) it counts a record from the `\n` left over
-//! from the line before it, one line too low. Its byte offsets are right; lines are counted from them.
+//! Reading the dataset's CSV files (grades, reviews) the same way: a leading byte-order mark skipped,
+//! rows of any length (the parsers check them), and line numbers as an editor shows them, for
+//! messages. The csv crate counts lines itself, but in a file with CRLF line ends (the study's) it
+//! counts a record from the `\n` left over from the line before it, one line too low. Its byte offsets
+//! are right; lines are counted from them.
+
+use crate::DataError;
+
+/// A reader over `text` (after any byte-order mark, with a header row) and the line counter of its
+/// records. Every line [`RecordLines`] gives is in the text without the mark, whose lines are the same.
+pub(crate) fn open_csv(text: &str) -> (csv::Reader<&[u8]>, RecordLines<'_>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+    (reader, RecordLines::new(text))
+}
 
 /// Turns the byte offsets where records start into 1-based line numbers. Records come in file order,
 /// so each call counts only the line ends since the previous one.
@@ -34,15 +46,19 @@ impl<'a> RecordLines<'a> {
         self.offset = start;
         self.line
     }
+
+    /// A csv error of `file` (not CSV, or not UTF-8) as a [`DataError`] naming the line it is on.
+    pub(crate) fn data_error(&mut self, file: &str, error: csv::Error) -> DataError {
+        DataError::Csv { file: file.to_owned(), line: self.line_of(error.position()), message: error.to_string() }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RecordLines;
+    use super::open_csv;
 
     fn lines(text: &str) -> Vec<u64> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-        let mut lines = RecordLines::new(text);
+        let (mut reader, mut lines) = open_csv(text);
         reader.records().map(|record| lines.line_of(record.unwrap().position())).collect()
     }
 
@@ -52,5 +68,7 @@ mod tests {
         let lf = "a,b\n1,x\n2,\"over\ntwo\"\n\n3,y\n";
         assert_eq!(lines(lf), [2, 3, 6]);
         assert_eq!(lines(&lf.replace('\n', "\r\n")), [2, 3, 6]);
+        // A byte-order mark changes no line.
+        assert_eq!(lines(&format!("\u{feff}{lf}")), [2, 3, 6]);
     }
 }

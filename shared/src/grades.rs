@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::csv_lines::RecordLines;
+use crate::csv_lines::open_csv;
 use crate::{Condition, DataError, Problem, QuestionCategory};
 
 /// The columns of a grades file, in the study's order.
@@ -109,14 +109,8 @@ pub struct ParsedGrades {
 /// Parses a grades file of `condition`. A file without the required columns, or that is not CSV, is an
 /// error; a row with a bad value is left out and reported in [`ParsedGrades::problems`].
 pub fn parse_grades(text: &str, condition: Condition, file: &str) -> Result<ParsedGrades, DataError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-    let csv_error = |error: csv::Error| DataError::Csv {
-        file: file.to_owned(),
-        line: error.position().map_or(1, |position| position.line()),
-        message: error.to_string(),
-    };
-    let header = reader.headers().map_err(csv_error)?.clone();
+    let (mut reader, mut lines) = open_csv(text);
+    let header = reader.headers().map_err(|error| lines.data_error(file, error))?.clone();
     let mut indices = [0usize; GRADE_COLUMNS.len()];
     for (slot, column) in indices.iter_mut().zip(GRADE_COLUMNS) {
         *slot = header.iter().position(|name| name.trim() == column).ok_or_else(|| DataError::MissingColumn {
@@ -127,9 +121,8 @@ pub fn parse_grades(text: &str, condition: Condition, file: &str) -> Result<Pars
     }
 
     let mut parsed = ParsedGrades::default();
-    let mut lines = RecordLines::new(text);
     for record in reader.records() {
-        let record = record.map_err(csv_error)?;
+        let record = record.map_err(|error| lines.data_error(file, error))?;
         let line = lines.line_of(record.position());
         let field = |column: usize| record.get(indices[column]).unwrap_or("").trim();
         match parse_row(&field, condition, line) {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::csv_lines::RecordLines;
+use crate::csv_lines::open_csv;
 use crate::{Condition, DataError, Dataset, GradeRow, Problem, ResponseKey, Scores, graded_text};
 
 /// The directory of review files, relative to the dataset root.
@@ -143,14 +143,8 @@ fn hex_sha256(bytes: &[u8]) -> String {
 /// error; a row with a bad value, or a second row for the same response, is left out and reported.
 /// Whether the condition, model and question exist in a dataset is [`check_reviews`]'s job.
 pub fn parse_reviews(text: &str, reviewer: &str, file: &str) -> Result<ParsedReviews, DataError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-    let csv_error = |error: csv::Error| DataError::Csv {
-        file: file.to_owned(),
-        line: error.position().map_or(1, |position| position.line()),
-        message: error.to_string(),
-    };
-    let header = reader.headers().map_err(csv_error)?.clone();
+    let (mut reader, mut lines) = open_csv(text);
+    let header = reader.headers().map_err(|error| lines.data_error(file, error))?.clone();
     let mut indices: [Option<usize>; REVIEW_COLUMNS.len()] = [None; REVIEW_COLUMNS.len()];
     for (slot, column) in indices.iter_mut().zip(REVIEW_COLUMNS) {
         *slot = header.iter().position(|name| name.trim() == column);
@@ -165,7 +159,6 @@ pub fn parse_reviews(text: &str, reviewer: &str, file: &str) -> Result<ParsedRev
 
     let mut parsed = ParsedReviews::default();
     let mut seen: BTreeMap<ResponseKey, u64> = BTreeMap::new();
-    let mut lines = RecordLines::new(text);
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,

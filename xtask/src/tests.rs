@@ -40,6 +40,17 @@ fn dataset(dir: &Path) {
     write(dir, "notes.txt", b"not the dataset");
 }
 
+/// Lays out the app built in `dist` with `data` (the study's settings) at `site`, below `base`.
+fn lay_out_site(dist: &Path, data: Option<&Path>, site: &Path, base: &str) -> anyhow::Result<()> {
+    let config = SiteConfig {
+        data: data.map(Path::to_path_buf),
+        out: site.to_path_buf(),
+        base: base.to_owned(),
+        settings: StudySettings::study(),
+    };
+    lay_out(dist, &config)
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -52,16 +63,7 @@ fn the_manifest_lists_every_data_file_with_its_size_and_sha256() {
     dataset(data.path());
     let out = tempfile::tempdir().unwrap();
     let site = out.path().join("site");
-    lay_out(
-        dist.path(),
-        &SiteConfig {
-            data: Some(data.path().to_path_buf()),
-            out: site.clone(),
-            base: "left-behind".to_owned(),
-            settings: StudySettings::study(),
-        },
-    )
-    .unwrap();
+    lay_out_site(dist.path(), Some(data.path()), &site, "left-behind").unwrap();
 
     let manifest =
         parse_manifest(&std::fs::read_to_string(site.join("data/manifest.json")).unwrap(), "manifest.json").unwrap();
@@ -122,21 +124,8 @@ fn a_site_without_data_has_an_empty_manifest_and_a_rebuild_clears_the_old_one() 
     dataset(data.path());
     let out = tempfile::tempdir().unwrap();
     let site = out.path().join("site");
-    lay_out(
-        dist.path(),
-        &SiteConfig {
-            data: Some(data.path().to_path_buf()),
-            out: site.clone(),
-            base: "/".to_owned(),
-            settings: StudySettings::study(),
-        },
-    )
-    .unwrap();
-    lay_out(
-        dist.path(),
-        &SiteConfig { data: None, out: site.clone(), base: "/".to_owned(), settings: StudySettings::study() },
-    )
-    .unwrap();
+    lay_out_site(dist.path(), Some(data.path()), &site, "/").unwrap();
+    lay_out_site(dist.path(), None, &site, "/").unwrap();
     let manifest =
         parse_manifest(&std::fs::read_to_string(site.join("data/manifest.json")).unwrap(), "manifest.json").unwrap();
     assert!(manifest.files.is_empty());
@@ -148,16 +137,7 @@ fn an_app_without_the_relative_base_is_refused() {
     let dist = tempfile::tempdir().unwrap();
     write(dist.path(), "index.html", b"<html><head></head></html>");
     let out = tempfile::tempdir().unwrap();
-    let error = lay_out(
-        dist.path(),
-        &SiteConfig {
-            data: None,
-            out: out.path().join("site"),
-            base: "/".to_owned(),
-            settings: StudySettings::study(),
-        },
-    )
-    .unwrap_err();
+    let error = lay_out_site(dist.path(), None, &out.path().join("site"), "/").unwrap_err();
     assert!(error.to_string().contains("has no <base href=\"./\" />"), "{error}");
 }
 

@@ -376,13 +376,7 @@ async fn batch_wait_leaves_batches_open_status_lists_them_cancel_cancels_them_an
     assert!(stdout.contains("12 never ran"), "{stdout}");
     assert_eq!(batch.creations(), 3, "cancelled calls are not resubmitted by the command that collects them");
     assert!(open_records(data.path()).is_empty());
-    let dry = run_binary(
-        run_args(data.path(), &config, &["--model", "gpt_x,gem_x,grok_x", "--condition", "C1,C2", "--dry-run"]),
-        keys(),
-        data.path(),
-    )
-    .await;
-    assert!(text(&dry.stdout).contains("total: 12 calls to make"), "{}", text(&dry.stdout));
+    assert_calls_to_make(data.path(), &config, "gpt_x,gem_x,grok_x", "C1,C2", 12).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -683,13 +677,15 @@ async fn a_batch_the_provider_refuses_leaves_no_open_record_and_its_calls_to_be_
     assert!(stdout.contains("refused: gpt_x (openai gpt-5.2): a batch of 2 requests was refused"), "{stdout}");
     assert!(stdout.contains("batch refused: the account has no batch access"), "{stdout}");
     assert!(open_records(data.path()).is_empty(), "nothing was created, so nothing stays open");
-    let dry = run_binary(
-        run_args(data.path(), &config, &["--model", "gpt_x,claude_x", "--condition", "C1", "--dry-run"]),
-        keys(),
-        data.path(),
-    )
-    .await;
-    assert!(text(&dry.stdout).contains("total: 4 calls to make"), "{}", text(&dry.stdout));
+    assert_calls_to_make(data.path(), &config, "gpt_x,claude_x", "C1", 4).await;
+}
+
+/// `run --dry-run` over `models` in `conditions` still has `calls` to make (nothing was answered).
+async fn assert_calls_to_make(data: &Path, config: &Path, models: &str, conditions: &str, calls: usize) {
+    let args = run_args(data, config, &["--model", models, "--condition", conditions, "--dry-run"]);
+    let dry = run_binary(args, keys(), data).await;
+    let expected = format!("total: {calls} calls to make");
+    assert!(text(&dry.stdout).contains(&expected), "{}", text(&dry.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -706,8 +706,8 @@ pub fn fifty_questions_two_models() -> tempfile::TempDir {
     data
 }
 
-/// Grade rows of a grades file, checking on the way that it is valid.
-fn grade_rows(path: &Path) -> usize {
+/// Grade rows of a C1 grades file (the study judge's or another's), checking on the way that it is valid.
+pub fn grade_rows(path: &Path) -> usize {
     if !path.exists() {
         return 0;
     }

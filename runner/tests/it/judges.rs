@@ -12,7 +12,7 @@ use left_behind_shared::{
 };
 use serde_json::{Value, json};
 
-use crate::grade::{SHEET, fifty_questions_two_models};
+use crate::grade::{SHEET, fifty_questions_two_models, grade_rows};
 use crate::support::{
     GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, command, last_user_text, openai_answer, results_with,
     run_binary, text, write,
@@ -382,16 +382,6 @@ async fn bad_judge_names_and_malformed_judge_files_are_refused_with_their_place(
     );
 }
 
-/// Grade rows of a judge's C1 file, checking on the way that it is valid.
-fn judge_rows(path: &Path) -> usize {
-    if !path.exists() {
-        return 0;
-    }
-    let parsed = parse_grades(&read(path), Condition::C1, "C1").unwrap();
-    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
-    parsed.rows.len()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_during_a_two_judge_grading_resumes_without_loss_or_duplicates() {
     let slow = |name: &'static str| {
@@ -408,7 +398,7 @@ async fn sigkill_during_a_two_judge_grading_resumes_without_loss_or_duplicates()
     let files = [root.join("grades/judges/judge_a/C1_english.csv"), root.join("grades/judges/judge_b/C1_english.csv")];
     let grade = args(root, "grade", &["--judge", "judge_a", "--judge", "judge_b"]);
     for round in 1..=2 {
-        let before: Vec<usize> = files.iter().map(|file| judge_rows(file)).collect();
+        let before: Vec<usize> = files.iter().map(|file| grade_rows(file)).collect();
         let mut child = command()
             .args(&grade)
             .stdout(std::process::Stdio::null())
@@ -417,15 +407,15 @@ async fn sigkill_during_a_two_judge_grading_resumes_without_loss_or_duplicates()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         // Killed once both judges have saved some of this round's grades.
-        while files.iter().zip(&before).any(|(file, before)| judge_rows(file) < before + 5 * round) {
+        while files.iter().zip(&before).any(|(file, before)| grade_rows(file) < before + 5 * round) {
             assert!(Instant::now() < deadline, "round {round}: no progress");
             tokio::time::sleep(Duration::from_millis(3)).await;
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(files.iter().all(|file| judge_rows(file) < 100), "killed mid-grading");
+        assert!(files.iter().all(|file| grade_rows(file) < 100), "killed mid-grading");
     }
-    let saved: usize = files.iter().map(|file| judge_rows(file)).sum();
+    let saved: usize = files.iter().map(|file| grade_rows(file)).sum();
     let requests_before = server_a.request_count() + server_b.request_count();
 
     let output = run_binary(grade, Vec::new(), root).await;

@@ -3,11 +3,9 @@
 // does over the same directory (the registry travels in the site's manifest), with no Unassigned row.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, newPage, open, parseCsv, screenshot, tableRows } from './helpers.mjs';
+import { launch, newPage, open, printedTable, screenshot, tableRows } from './helpers.mjs';
 
 const reportDir = process.env.CONFIGURED_REPORT_DIR;
 const addedModel = process.env.ADDED_MODEL ?? 'my_local_qwen';
@@ -23,8 +21,7 @@ after(async () => {
 /** A table of `left-behind report --format csv --out DIR` as rows of printed strings (an empty cell is
  * the site's dash, as in the text report). */
 function reportRows(id) {
-  const text = readFileSync(join(reportDir, `${id}.csv`), 'utf8');
-  return parseCsv(text).map((record) => Object.values(record).map((cell) => (cell === '' ? '–' : cell)));
+  return printedTable(reportDir, id).map((record) => Object.values(record).map((cell) => (cell === '' ? '–' : cell)));
 }
 
 test('a model added by left-behind.toml is grouped by its configured category, as `report` prints it', async () => {

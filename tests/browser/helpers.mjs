@@ -159,3 +159,13 @@ export async function assertHeatmapPrinted(page, dir) {
     }
   }
 }
+
+/**
+ * The number a cell shows equals the report's `value` at the printed precision (`decimals`); the
+ * number before any interval shown beside it (`76.9 [72.8, 80.9]`). The report must have a value.
+ */
+export function assertShown(shown, value, decimals, what) {
+  assert.notEqual(value, null, `${what}: the report has no value`);
+  const number = Number(shown.split(' [')[0].replace('+', '').replace('−', '-'));
+  assert.ok(Math.abs(number - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: the site shows ${shown}, the report says ${value}`);
+}

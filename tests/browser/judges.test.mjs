@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { assertHeatmapPrinted, assertPrintedAsReport, launch, newPage, open, screenshot, tableRows } from './helpers.mjs';
+import { assertHeatmapPrinted, assertPrintedAsReport, assertShown, launch, newPage, open, screenshot, tableRows } from './helpers.mjs';
 
 const reports = Object.fromEntries(
   ['study', 'judge_b', 'panel'].map((name) => [
@@ -24,12 +24,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** The number a cell shows, before any interval beside it (`83.3 [72.1, 90.0]`). */
-function assertShown(shown, value, decimals, what) {
-  assert.notEqual(value, null, `${what}: the report has no value`);
-  const number = Number(shown.split(/\s/)[0].replace('+', '').replace('−', '-'));
-  assert.ok(Math.abs(number - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: the site shows ${shown}, the report says ${value}`);
-}
 
 /**
  * Waits until Table 1 shows the first total of the report under `name` (study, judge_b or panel), then

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import {
   assertHeatmapPrinted,
   assertPrintedAsReport,
+  assertShown,
   launch,
   newPage,
   open,
@@ -29,13 +30,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** The displayed number equals the report's at the printed precision. */
-function assertShown(shown, value, decimals, what) {
-  assert.notEqual(value, null, `${what}: the report has no value`);
-  // The number before its interval, if one is shown beside it (`76.9 [72.8, 80.9]`).
-  const number = Number(shown.split(' [')[0].replace('+', '').replace('−', '-'));
-  assert.ok(Math.abs(number - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: the site shows ${shown}, the report says ${value}`);
-}
 
 test('the overview shows the numbers of `left-behind report --format json`', async () => {
   const page = await newPage(browser);

@@ -105,8 +105,8 @@ pub use self_preference::{
 pub use study::{OpenedStudy, StudyFiles, StudySettings, open_partial_study, open_study, study_judge};
 pub use tables::{
     Cell, CellInterval, INTERVAL_NOTE, ReportTables, Table, category_table, condition_table, contrast_table,
-    format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv, render_latex,
-    render_latex_with_headline, render_markdown, render_text, report_tables,
+    format_number, group_thousands, headline_lines, model_table, question_category_table, render_csv,
+    render_csv_tables, render_latex, render_latex_with_headline, render_markdown, render_text, report_tables,
 };
 pub use text::{Alignment, column_widths, failed_calls_not_graded, left_aligned_columns, pad, plural, truncate};
 pub use validate::validate;

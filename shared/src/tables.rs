@@ -608,6 +608,12 @@ pub fn render_markdown(tables: &[Table], headline: &[String]) -> String {
     out
 }
 
+/// Several tables as one CSV stream, as `--format csv` prints them to the terminal: each table's
+/// [`render_csv`] after a `# <heading>` line, the tables apart by a blank line.
+pub fn render_csv_tables(tables: &[Table]) -> String {
+    tables.iter().map(|table| format!("# {}\n{}", table.heading(), render_csv(table))).collect::<Vec<_>>().join("\n")
+}
+
 /// One table as CSV, numbers at the printed precision, empty cells where there is no data. A column
 /// with intervals becomes three: the value, `<header> CI low` and `<header> CI high`.
 pub fn render_csv(table: &Table) -> String {

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use left_behind_shared::{
-    REVIEWS_DIRECTORY, agreement_headline, agreement_report, agreement_tables, render_csv, render_markdown, render_text,
+    REVIEWS_DIRECTORY, agreement_headline, agreement_report, agreement_tables, render_csv_tables, render_markdown,
+    render_text,
 };
 
 use super::study::{ConfigArgs, DataArgs, StudyPlace};
@@ -88,11 +89,7 @@ pub fn execute(config: AgreementConfig) -> anyhow::Result<ExitCode> {
         AgreementFormat::Text => render_text(&agreement_tables(&report, Some(DISAGREEMENTS_SHOWN)), &headline),
         AgreementFormat::Markdown => render_markdown(&agreement_tables(&report, Some(DISAGREEMENTS_SHOWN)), &headline)
             .replacen("# Left Behind: study report", "# Left Behind: agreement of the judge and the reviewers", 1),
-        AgreementFormat::Csv => agreement_tables(&report, None)
-            .iter()
-            .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        AgreementFormat::Csv => render_csv_tables(&agreement_tables(&report, None)),
         AgreementFormat::Json => {
             let mut text = serde_json::to_string_pretty(&report).context("cannot encode the agreement report")?;
             text.push('\n');

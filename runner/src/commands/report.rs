@@ -11,8 +11,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use left_behind_shared::{
     Dataset, GradeRow, GradedBy, ModelRegistry, StudyReport, Table, UncertaintySettings, add_uncertainty,
-    compute_report, figure1_svg, headline_lines, panel, render_csv, render_latex_with_headline, render_markdown,
-    render_text, report_tables,
+    compute_report, figure1_svg, headline_lines, panel, render_csv, render_csv_tables, render_latex_with_headline,
+    render_markdown, render_text, report_tables,
 };
 use serde_json::json;
 
@@ -212,11 +212,7 @@ fn render(
         ReportFormat::Text => render_text(tables, headline),
         ReportFormat::Markdown => render_markdown(tables, headline),
         ReportFormat::Latex => render_latex_with_headline(tables, headline),
-        ReportFormat::Csv => tables
-            .iter()
-            .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ReportFormat::Csv => render_csv_tables(tables),
         ReportFormat::Json => {
             let mut value = serde_json::to_value(report).context("cannot encode the report")?;
             value["graded_by"] = json!({ "judge": graded.judge, "members": graded.members });

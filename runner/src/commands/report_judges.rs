@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use left_behind_shared::{
     AgreementReport, Dataset, JudgeRows, Rater, Robustness, SelfPreference, Table, UncertaintySettings,
-    agreement_tables, compute_agreement, render_csv, render_latex, render_markdown, render_text, robustness,
+    agreement_tables, compute_agreement, render_csv_tables, render_latex, render_markdown, render_text, robustness,
     robustness_table, self_preference, self_preference_table,
 };
 use serde_json::json;
@@ -113,11 +113,7 @@ fn render(
         ReportFormat::Text => render_text(tables, lines),
         ReportFormat::Markdown => render_markdown(tables, lines),
         ReportFormat::Latex => render_latex(tables),
-        ReportFormat::Csv => tables
-            .iter()
-            .map(|table| format!("# {}\n{}", table.heading(), render_csv(table)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ReportFormat::Csv => render_csv_tables(tables),
         ReportFormat::Json => {
             let value = json!({
                 "robustness": robustness,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::batch_server::{Api, BatchServer, Scenario};
-use crate::support::{MockServer, Reply, answer_any, command, dataset, read_results, run_args, run_binary, text};
+use crate::support::{MockServer, Reply, answer_any, dataset, read_results, run_args, run_binary, spawn_quietly, text};
 
 const OPENAI_KEY: &str = "sk-batch-openai-0011";
 const ANTHROPIC_KEY: &str = "sk-ant-batch-2233";
@@ -271,13 +271,7 @@ async fn sigkill_while_polling_then_the_same_command_submits_nothing_new_and_col
     let data = dataset(4);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
     let args = batch_args(data.path(), &config, "gpt_x,claude_x", &[]);
-    let mut child = command()
-        .args(&args)
-        .envs(keys())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_quietly(&args, &keys());
     wait_until("both batches are being polled", || {
         let batches = batch.batches();
         batches.len() == 2 && batches.iter().all(|fake| fake.polls >= 2)
@@ -300,13 +294,7 @@ async fn sigkill_during_the_download_then_the_same_command_downloads_again_and_p
     let data = dataset(4);
     let config = config(data.path(), batch.url(), "http://127.0.0.1:9");
     let args = batch_args(data.path(), &config, "gpt_x,claude_x", &[]);
-    let mut child = command()
-        .args(&args)
-        .envs(keys())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_quietly(&args, &keys());
     wait_until("a download has started", || batch.downloads() >= 1).await;
     child.kill().unwrap();
     child.wait().unwrap();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::{
     GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, TRANSFER, anthropic_answer, command, last_user_text,
-    openai_answer, results_with, run_binary, text, validate_data, write,
+    openai_answer, results_with, run_binary, spawn_quietly, text, validate_data, write,
 };
 
 const KEY: &str = "judge-key-for-local-tests-5678";
@@ -762,13 +762,7 @@ async fn sigkill_mid_grading_loses_nothing_and_a_torn_log_line_is_cut_off() {
     let args = grade_args(root, &[]);
     for round in 1..=2 {
         let before = grade_rows(&grades);
-        let mut child = command()
-            .args(&args)
-            .envs(judge_env(&server.url))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quietly(&args, &judge_env(&server.url));
         let deadline = Instant::now() + Duration::from_secs(30);
         while grade_rows(&grades) < before + 9 * round {
             assert!(Instant::now() < deadline, "round {round}: no progress");

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use crate::grade::{SHEET, fifty_questions_two_models, grade_rows};
 use crate::support::{
-    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, command, last_user_text, openai_answer, results_with,
-    run_binary, text, write,
+    GRADES_HEADER, MockServer, QUESTIONS, Reply, Seen, last_user_text, openai_answer, results_with, run_binary,
+    spawn_quietly, text, write,
 };
 
 /// The graded text of a request (after `RESPONSE TO GRADE:`).
@@ -399,12 +399,7 @@ async fn sigkill_during_a_two_judge_grading_resumes_without_loss_or_duplicates()
     let grade = args(root, "grade", &["--judge", "judge_a", "--judge", "judge_b"]);
     for round in 1..=2 {
         let before: Vec<usize> = files.iter().map(|file| grade_rows(file)).collect();
-        let mut child = command()
-            .args(&grade)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quietly(&grade, &[]);
         let deadline = Instant::now() + Duration::from_secs(30);
         // Killed once both judges have saved some of this round's grades.
         while files.iter().zip(&before).any(|(file, before)| grade_rows(file) < before + 5 * round) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    MockServer, Reply, command, dataset, openai_answer, read_results, run_args, run_binary, text, write_config,
+    MockServer, Reply, dataset, openai_answer, read_results, run_args, run_binary, spawn_quietly, text, write_config,
 };
 
 const QUESTIONS: u32 = 50;
@@ -55,12 +55,7 @@ async fn sigkill_mid_run_loses_nothing_and_duplicates_nothing() {
     // Kill three times, each after a few more answers have been saved.
     for round in 1..=3 {
         let before = answered(data.path());
-        let mut child = command()
-            .args(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quietly(&args, &[]);
         let deadline = Instant::now() + Duration::from_secs(30);
         while answered(data.path()) < before + 7 * round {
             assert!(Instant::now() < deadline, "round {round}: no progress");

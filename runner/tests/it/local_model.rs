@@ -26,7 +26,9 @@ use left_behind_runner::local::pull::{PullOutcome, PullRequest, partial_path, pu
 use left_behind_runner::local::sha256_hex;
 use serde_json::{Value, json};
 
-use crate::support::{command, http_client, path_str, read_results, run_args, run_binary, text, validate_with_config};
+use crate::support::{
+    command, http_client, path_str, read_results, run_args, run_binary, spawn_quietly, text, validate_with_config,
+};
 
 // ----------------------------------------------------------------------------------------------
 // GGUF files written by hand
@@ -917,8 +919,7 @@ async fn sigkill_mid_run_then_resume_completes_the_local_run() {
     let total = 12;
     let count = |data: &Path| answers(data, "gemma_kill").len();
 
-    let mut child =
-        command().args(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = spawn_quietly(&args, &[]);
     let deadline = Instant::now() + Duration::from_secs(120);
     while count(dir.path()) < 3 {
         assert!(Instant::now() < deadline, "no answers were saved");

@@ -555,6 +555,18 @@ pub fn command() -> std::process::Command {
     command
 }
 
+/// Starts the binary with `args` and `env` in the background, its output discarded: for the tests that
+/// kill it mid-run.
+pub fn spawn_quietly(args: &[String], env: &[(String, String)]) -> std::process::Child {
+    command()
+        .args(args)
+        .envs(env.iter().cloned())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
 /// Runs the binary to completion off the async runtime (the test's servers keep answering).
 pub async fn run_binary(args: Vec<String>, env: Vec<(String, String)>, cwd: &Path) -> Output {
     let cwd = cwd.to_path_buf();

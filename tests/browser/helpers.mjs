@@ -35,7 +35,7 @@ export async function launch() {
 }
 
 /**
- * A new page that records uncaught errors and dialogs (an `alert` from model output would be one), in a
+ * A new page that records uncaught errors (with a Rust panic's message) and dialogs (an `alert` from model output would be one), in a
  * new browser context (nothing cached) unless one is given.
  */
 export async function newPage(browser, options = {}, context = null) {
@@ -44,6 +44,10 @@ export async function newPage(browser, options = {}, context = null) {
   page.errors = [];
   page.dialogs = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
+  // A Rust panic reaches the page as `unreachable`; its message is on the console (the panic hook).
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('panicked at')) page.errors.push(message.text().split('\n\nStack')[0]);
+  });
   page.on('dialog', async (dialog) => {
     page.dialogs.push(dialog.message());
     await dialog.dismiss();

@@ -162,12 +162,14 @@ test('a blind review queue worked with the keyboard: kept, exported, cleared, im
 test('on a phone the review panel follows the response; on a wide screen it sits beside it', async () => {
   const wide = await newPage(browser);
   await open(wide, 'study', '/responses/C2/qwen3/7');
+  await wide.locator('[data-testid="review-panel"]').waitFor({ state: 'visible' });
   const article = await wide.locator('[data-testid="response-detail"]').boundingBox();
   const panel = await wide.locator('[data-testid="review-panel"]').boundingBox();
   assert.ok(panel.x > article.x + article.width - 1, 'beside the response');
   await wide.context().close();
   const phone = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
   await open(phone, 'study', '/responses/C2/qwen3/7');
+  await phone.locator('[data-testid="review-panel"]').waitFor({ state: 'visible' });
   const phoneArticle = await phone.locator('[data-testid="response-detail"]').boundingBox();
   const phonePanel = await phone.locator('[data-testid="review-panel"]').boundingBox();
   assert.ok(phonePanel.y >= phoneArticle.y + phoneArticle.height - 1, 'after the response');

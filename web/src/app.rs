@@ -33,30 +33,6 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
     }
 }
 
-/// The routes are built again over each new data, and the old ones removed after their reactive owner
-/// is gone: a form field being edited (a reviewer's name, the search) would fire its change event on
-/// removal into disposed signals, a panic that stops the app. Blurring it first commits the edit
-/// while its page is still alive.
-fn commit_focused_field() {
-    let focused = web_sys::window().and_then(|window| window.document()).and_then(|document| document.active_element());
-    if let Some(element) = focused
-        && matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-        && let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
-    {
-        let _ = element.blur();
-    }
-}
-
-/// `data-loaded` on the document element, once a page shows the data: `core`, then `complete`. Tests
-/// and the benchmark wait for it.
-fn set_loaded_attribute(stage: &str) {
-    if let Some(root) =
-        web_sys::window().and_then(|window| window.document()).and_then(|document| document.document_element())
-    {
-        let _ = root.set_attribute("data-loaded", stage);
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     let route = web_sys::window().and_then(|window| window.location().pathname().ok()).unwrap_or_default();
@@ -103,11 +79,7 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the dataset…"</p> }>
                     // Reading `core` here is what the Suspense waits for.
-                    {move || {
-                        let site = core.get().and(newest.get())?;
-                        commit_focused_field();
-                        Some(view! { <LoadedSite site /> })
-                    }}
+                    {move || core.get().and(newest.get()).map(|site| view! { <LoadedSite site /> })}
                 </Suspense>
             </main>
             <footer class="site-footer">
@@ -126,10 +98,9 @@ fn LoadedSite(site: Arc<SiteData>) -> impl IntoView {
     provide_context(Arc::clone(&site));
     provide_context(ReviewStore::load(Arc::clone(&site)));
     let empty = site.is_empty();
-    // Runs once the page is rendered: say which data is on screen, time it, drop the prerendered
-    // overview, then build the response list for the other pages (the overview does not need it).
+    // Runs once the page is rendered: time it, drop the prerendered overview, then build the response
+    // list for the other pages (the overview does not need it).
     Effect::new(move |_| {
-        set_loaded_attribute(if site.results_complete() { "complete" } else { "core" });
         timing::mark("lb:render-end");
         timing::measure("lb:render", "lb:compute-end", "lb:render-end");
         crate::prerender::remove();

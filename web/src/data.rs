@@ -202,6 +202,7 @@ pub async fn load_core(priority: Option<ModelInCondition>) -> Arc<CoreLoad> {
     timing::measure("lb:compute", "lb:core-parse-end", "lb:compute-end");
     let progress = ResultsProgress { settled: results_total - rest.len(), total: results_total };
     let site = Arc::new(computed.site(study, manifest.files.len(), progress));
+    set_loaded_attribute("core");
     Arc::new(CoreLoad { site, computed, rest })
 }
 
@@ -217,7 +218,9 @@ pub async fn load_rest(core: &CoreLoad) -> Arc<SiteData> {
     timing::mark("lb:validate-end");
     timing::measure("lb:validate", "lb:results-end", "lb:validate-end");
     let total = core.site.results.total;
-    Arc::new(core.computed.site(study, core.site.manifest_files, ResultsProgress { settled: total, total }))
+    let site = core.computed.site(study, core.site.manifest_files, ResultsProgress { settled: total, total });
+    set_loaded_attribute("complete");
+    Arc::new(site)
 }
 
 /// One model's responses in one condition: a results file.
@@ -236,6 +239,15 @@ pub fn priority_results(route: &str) -> Option<ModelInCondition> {
             Some(ModelInCondition { condition: Condition::parse(condition)?, model: model.to_owned() })
         }
         _ => None,
+    }
+}
+
+/// `data-loaded` on the document element (`core`, then `complete`): tests and the benchmark wait for it.
+fn set_loaded_attribute(stage: &str) {
+    if let Some(root) =
+        web_sys::window().and_then(|window| window.document()).and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("data-loaded", stage);
     }
 }
 
